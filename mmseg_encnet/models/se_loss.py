@@ -1,0 +1,144 @@
+"""Semantic Encoding loss of `EncNet <https://arxiv.org/abs/1803.08904>`_.
+
+The SE branch predicts, from the global context vector, which classes
+occur anywhere in the image. Its targets come from the label map: class
+``c`` is present in image ``n`` when any pixel of ``n`` carries label ``c``.
+"""
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..registry import MODELS
+
+LOSS_TYPES = ('bce', 'mse')
+
+
+def class_presence(seg_label: Tensor,
+                   num_classes: int,
+                   ignore_index: int = 255,
+                   dtype: torch.dtype = torch.float32) -> Tensor:
+    """Which classes occur in each label map.
+
+    Vectorised (one ``scatter_`` of equal values, deterministic on CUDA).
+
+    Args:
+        seg_label (Tensor): Label maps of shape (N, H, W) or (N, 1, H, W).
+        num_classes (int): Number of classes ``C``.
+        ignore_index (int): Label that marks unlabelled pixels. Default: 255.
+        dtype (torch.dtype): dtype of the result. Default: torch.float32.
+
+    Returns:
+        Tensor: Presence of shape (N, C), 1 where the class occurs, else 0.
+
+    Raises:
+        ValueError: A label is outside ``[0, C)`` and not ``ignore_index``.
+    """
+    labels = seg_label.reshape(seg_label.size(0), -1).long()
+    ignored = labels == ignore_index
+    bad = ~ignored & ((labels < 0) | (labels >= num_classes))
+    if bad.any():
+        values = labels[bad].unique()
+        shown = ', '.join(str(v) for v in values[:10].tolist())
+        more = f' (and {len(values) - 10} more)' if len(values) > 10 else ''
+        raise ValueError(
+            f'label values {{{shown}}}{more} are outside [0, {num_classes}) '
+            f'and are not ignore_index={ignore_index}; are the labels '
+            f'train ids of a {num_classes}-class dataset?')
+    index = labels.masked_fill(ignored, num_classes)  # ignored -> extra bin
+    presence = labels.new_zeros(labels.size(0), num_classes + 1, dtype=dtype)
+    return presence.scatter_(1, index, 1)[:, :num_classes]
+
+
+def semantic_encoding_loss(se_logits: Tensor,
+                           presence: Tensor,
+                           loss_type: str = 'bce',
+                           reduction: str = 'mean') -> Tensor:
+    """Loss of the SE branch against class-presence targets.
+
+    Args:
+        se_logits (Tensor): SE logits of shape (N, C).
+        presence (Tensor): Class-presence targets of shape (N, C) in {0, 1}.
+        loss_type (str): ``'bce'``: binary cross-entropy with logits, as in
+            the paper. ``'mse'``: squared error between the sigmoid
+            probabilities and the targets (on probabilities, not raw logits,
+            so an absent class is pushed towards probability 0, not towards
+            logit 0, which would mean probability 0.5). Default: 'bce'.
+        reduction (str): ``'none'``, ``'mean'`` or ``'sum'``. Default: 'mean'.
+
+    Returns:
+        Tensor: The loss, a scalar unless ``reduction='none'`` (N, C).
+    """
+    if loss_type == 'bce':
+        return F.binary_cross_entropy_with_logits(
+            se_logits, presence, reduction=reduction)
+    return F.mse_loss(se_logits.sigmoid(), presence, reduction=reduction)
+
+
+@MODELS.register_module()
+class SELoss(nn.Module):
+    """Semantic Encoding loss (SE-loss).
+
+    Derives per-image class presence from the label map and scores the SE
+    logits against it.
+
+    Args:
+        loss_type (str): ``'bce'`` (the paper; equals mmseg's
+            ``CrossEntropyLoss(use_sigmoid=True)`` on presence targets) or
+            ``'mse'`` (on sigmoid probabilities). Default: 'bce'.
+        loss_weight (float): Weight of the loss. Default: 0.2.
+        reduction (str): ``'none'``, ``'mean'`` or ``'sum'``. Default: 'mean'.
+        ignore_index (int): Label of unlabelled pixels. Default: 255.
+        loss_name (str): Name of the loss item; must start with ``loss_`` to
+            be summed into the total loss. Default: 'loss_se'.
+    """
+
+    def __init__(self,
+                 loss_type: str = 'bce',
+                 loss_weight: float = 0.2,
+                 reduction: str = 'mean',
+                 ignore_index: int = 255,
+                 loss_name: str = 'loss_se') -> None:
+        super().__init__()
+        if loss_type not in LOSS_TYPES:
+            raise ValueError(f'SELoss: loss_type must be one of {LOSS_TYPES},'
+                             f' got {loss_type!r}')
+        if reduction not in ('none', 'mean', 'sum'):
+            raise ValueError("SELoss: reduction must be 'none', 'mean' or "
+                             f"'sum', got {reduction!r}")
+        self.loss_type = loss_type
+        self.loss_weight = loss_weight
+        self.reduction = reduction
+        self.ignore_index = ignore_index
+        self._loss_name = loss_name
+
+    def forward(self,
+                se_logits: Tensor,
+                seg_label: Tensor,
+                reduction_override: Optional[str] = None) -> Tensor:
+        """Compute the weighted SE-loss.
+
+        Args:
+            se_logits (Tensor): SE logits of shape (N, C).
+            seg_label (Tensor): Label maps of shape (N, H, W) or (N, 1, H, W).
+            reduction_override (str, optional): Overrides ``reduction``.
+
+        Returns:
+            Tensor: The weighted loss.
+        """
+        if se_logits.dim() != 2 or se_logits.size(0) != seg_label.size(0):
+            raise ValueError(
+                'SELoss expects se_logits of shape (N, C) and seg_label of '
+                f'shape (N, H, W), got {tuple(se_logits.shape)} and '
+                f'{tuple(seg_label.shape)}')
+        presence = class_presence(seg_label, se_logits.size(1),
+                                  self.ignore_index, se_logits.dtype)
+        return self.loss_weight * semantic_encoding_loss(
+            se_logits, presence, self.loss_type, reduction_override
+            or self.reduction)
+
+    @property
+    def loss_name(self) -> str:
+        """Name of the loss item in the loss dict."""
+        return self._loss_name

@@ -1,0 +1,160 @@
+import pytest
+import torch
+from mmengine.structures import PixelData
+from mmseg.models.decode_heads.enc_head import EncHead as MMSegEncHead
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+from mmseg_encnet import EncHead, SELoss
+
+BN = dict(type='BN')
+
+
+def inputs(batch=2, size=8, channels=(4, 8, 16, 32)):
+    torch.manual_seed(0)
+    return [torch.randn(batch, c, size, size) for c in channels]
+
+
+def samples(batch=2, size=32, num_classes=5):
+    torch.manual_seed(1)
+    out = []
+    for _ in range(batch):
+        label = torch.randint(0, num_classes, (1, size, size))
+        label[0, :3] = 255
+        sample = SegDataSample(gt_sem_seg=PixelData(data=label))
+        sample.set_metainfo(dict(img_shape=(size, size), pad_shape=(size,
+                                                                    size)))
+        out.append(sample)
+    return out
+
+
+def head_cfg(type='mmseg_encnet.EncHead', **kwargs):
+    cfg = dict(
+        type=type,
+        in_channels=[8, 16, 32],
+        in_index=(1, 2, 3),
+        channels=16,
+        num_codes=4,
+        num_classes=5,
+        norm_cfg=BN)
+    cfg.update(kwargs)
+    return cfg
+
+
+@pytest.mark.parametrize('add_lateral', [False, True])
+@pytest.mark.parametrize('use_se_loss', [False, True])
+def test_forward_shapes(use_se_loss, add_lateral):
+    head = MODELS.build(
+        head_cfg(use_se_loss=use_se_loss, add_lateral=add_lateral))
+    assert isinstance(head, EncHead)
+    assert hasattr(head, 'fusion') == add_lateral
+    assert hasattr(head, 'se_layer') == use_se_loss
+    out = head(inputs())
+    if use_se_loss:
+        seg_logits, se_logits = out
+        assert se_logits.shape == (2, 5)
+    else:
+        seg_logits = out
+    assert seg_logits.shape == (2, 5, 8, 8)
+
+    losses = head.loss(inputs(), samples(), train_cfg={})
+    expected = {'loss_ce', 'acc_seg'} | ({'loss_se'} if use_se_loss else set())
+    assert set(losses) == expected
+    assert all(torch.isfinite(v).all() for v in losses.values())
+
+    pred = head.predict(inputs(), [s.metainfo for s in samples()], {})
+    assert pred.shape == (2, 5, 32, 32)
+
+
+def test_single_level_auxiliary_head():
+    head = MODELS.build(
+        head_cfg(in_channels=16, in_index=2, add_lateral=True))
+    assert head.in_channels == [16] and head.in_index == [2]
+    seg_logits, se_logits = head(inputs())
+    assert seg_logits.shape == (2, 5, 8, 8) and se_logits.shape == (2, 5)
+    losses = head.loss(inputs(), samples(), train_cfg={})
+    assert set(losses) == {'loss_ce', 'acc_seg', 'loss_se'}
+
+
+def test_default_se_loss_and_bad_arguments():
+    head = MODELS.build(head_cfg())
+    assert isinstance(head.loss_se_decode, SELoss)
+    assert head.loss_se_decode.loss_weight == 0.2
+    with pytest.raises(ValueError, match='num_codes'):
+        MODELS.build(head_cfg(num_codes=0))
+    with pytest.raises(ValueError, match='loss_type'):
+        MODELS.build(
+            head_cfg(
+                loss_se_decode=dict(type='mmseg_encnet.SELoss',
+                                    loss_type='l1')))
+
+
+def test_bad_labels_raise_before_pixel_loss():
+    head = MODELS.build(head_cfg())
+    data_samples = samples()
+    data_samples[1].gt_sem_seg.data[0, 10, 10] = 33
+    with pytest.raises(ValueError, match=r'\{33\}.*\[0, 5\)'):
+        head.loss(inputs(), data_samples, train_cfg={})
+
+
+@pytest.mark.parametrize('add_lateral', [False, True])
+@pytest.mark.parametrize('train', [False, True])
+def test_loads_mmseg_state_dict_and_matches_outputs(add_lateral, train):
+    se_cfg = dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)
+    torch.manual_seed(3)
+    theirs = MODELS.build(
+        head_cfg(type='EncHead', add_lateral=add_lateral,
+                 loss_se_decode=se_cfg))
+    # Move BN statistics away from their initial values.
+    theirs.train()
+    for _ in range(2):
+        theirs(inputs())
+    ours = MODELS.build(
+        head_cfg(add_lateral=add_lateral, loss_se_decode=se_cfg))
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    theirs.train(train)
+    ours.train(train)
+    torch.manual_seed(4)
+    their_seg, their_se = theirs(inputs())
+    torch.manual_seed(4)
+    our_seg, our_se = ours(inputs())
+    for out, ref in ((our_seg, their_seg), (our_se, their_se)):
+        assert (out - ref).abs().max() <= 1e-4 * ref.abs().max()
+    if train:
+        torch.manual_seed(5)
+        their_losses = theirs.loss(inputs(), samples(), train_cfg={})
+        torch.manual_seed(5)
+        our_losses = ours.loss(inputs(), samples(), train_cfg={})
+        assert set(our_losses) == set(their_losses)
+        for key in our_losses:
+            torch.testing.assert_close(
+                our_losses[key], their_losses[key], rtol=1e-4, atol=1e-5)
+
+
+def test_default_se_loss_equals_mmseg_se_loss():
+    se_cfg = dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)
+    theirs = MODELS.build(head_cfg(type='EncHead', loss_se_decode=se_cfg))
+    ours = MODELS.build(head_cfg())
+    ours.load_state_dict(theirs.state_dict())
+    torch.manual_seed(6)
+    their_loss = theirs.loss(inputs(), samples(), train_cfg={})['loss_se']
+    torch.manual_seed(6)
+    our_loss = ours.loss(inputs(), samples(), train_cfg={})['loss_se']
+    torch.testing.assert_close(our_loss, their_loss, rtol=1e-5, atol=1e-6)
+
+
+def test_both_heads_registered():
+    assert MODELS.get('EncHead') is MMSegEncHead
+    assert MODELS.get('mmseg_encnet.EncHead') is EncHead
+    assert MODELS.get('mmseg_encnet.SELoss') is SELoss
+
+
+def test_autocast_bf16_head():
+    head = MODELS.build(head_cfg()).eval()
+    with torch.no_grad():
+        ref_seg, ref_se = head(inputs())
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            seg, se = head(inputs())
+    assert torch.isfinite(seg).all() and torch.isfinite(se).all()
+    assert (seg.float() - ref_seg).abs().max() < 0.1 * ref_seg.abs().max()
