@@ -1,10 +1,12 @@
-"""Registry of mmseg_encnet: a child of MMSegmentation's ``MODELS``.
+"""Registries of mmseg_encnet: children of MMSegmentation's.
 
-Modules registered here are built from mmseg's registry by their scoped
+Modules registered here are built from mmseg's registries by their scoped
 name, e.g. ``dict(type='mmseg_encnet.EncHead')``, while mmseg's own modules
 of the same name (mmseg's ``EncHead``) stay untouched.
 """
 from mmengine.registry import Registry
+from mmseg.registry import DATASETS as MMSEG_DATASETS
+from mmseg.registry import HOOKS as MMSEG_HOOKS
 from mmseg.registry import MODELS as MMSEG_MODELS
 
 MODELS = Registry(
@@ -12,3 +14,13 @@ MODELS = Registry(
     parent=MMSEG_MODELS,
     scope='mmseg_encnet',
     locations=['mmseg_encnet.models'])
+DATASETS = Registry(
+    'dataset',
+    parent=MMSEG_DATASETS,
+    scope='mmseg_encnet',
+    locations=['mmseg_encnet.datasets'])
+HOOKS = Registry(
+    'hook',
+    parent=MMSEG_HOOKS,
+    scope='mmseg_encnet',
+    locations=['mmseg_encnet.engine'])

@@ -1,0 +1,5 @@
+# SE-loss as squared error on the sigmoid presence probabilities.
+_base_ = './encnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'
+model = dict(
+    decode_head=dict(
+        loss_se_decode=dict(loss_type='mse')))

@@ -1,0 +1,210 @@
+"""A small synthetic street-scene dataset in Cityscapes layout.
+
+Built so that global context decides the label, which is what EncNet's
+context encoding is for: the ground of every scene is drawn with one and the
+same texture, and it is ``road`` in a city and ``water`` in a harbour. What
+tells the two apart is elsewhere in the image: tall buildings with windows
+and cars in a city, low warehouses and boats in a harbour. Cars occur only
+with road and boats only with water, so which classes are present is a
+scene-level fact (the SE-loss's territory).
+
+Layout written under ``data_root`` (as mmseg's ``CityscapesDataset`` reads)::
+
+    leftImg8bit/{train,val}/{town}/{name}_leftImg8bit.png
+    gtFine/{train,val}/{town}/{name}_gtFine_labelTrainIds.png
+"""
+import os
+import os.path as osp
+import shutil
+import tempfile
+from typing import Tuple
+
+import cv2
+import numpy as np
+from mmseg.datasets import BaseSegDataset
+
+from ..registry import DATASETS
+
+CLASSES = ('sky', 'building', 'road', 'water', 'car', 'boat')
+PALETTE = [[70, 130, 180], [70, 70, 70], [128, 64, 128], [0, 80, 160],
+           [0, 0, 142], [220, 160, 40]]
+SKY, BUILDING, ROAD, WATER, CAR, BOAT = range(len(CLASSES))
+IMAGE_SIZE = (128, 256)  # (H, W), the 1:2 aspect of Cityscapes
+SPLITS = dict(train=160, val=40)
+TOWN = 'demotown'
+
+
+def _noise(rng: np.random.Generator, shape: Tuple[int, int],
+           scale: int) -> np.ndarray:
+    """Smooth noise of unit amplitude, features about ``scale`` px."""
+    small = rng.standard_normal((shape[0] // scale + 2, shape[1] // scale + 2))
+    return cv2.resize(small, shape[::-1], interpolation=cv2.INTER_CUBIC)
+
+
+def _draw_city(rng, img, label, horizon):
+    """Tall buildings with window grids, and cars on the road."""
+    x = int(rng.integers(-20, 0))
+    while x < img.shape[1]:
+        width, height = int(rng.integers(28, 60)), int(rng.integers(45, 80))
+        top = max(horizon - height, 2)
+        grey = int(rng.integers(90, 190))
+        colour = (grey, grey + int(rng.integers(-15, 15)), grey)
+        cv2.rectangle(img, (x, top), (x + width, horizon), colour, -1)
+        cv2.rectangle(label, (x, top), (x + width, horizon), BUILDING, -1)
+        for wy in range(top + 4, horizon - 6, 9):
+            for wx in range(x + 4, x + width - 5, 8):
+                cv2.rectangle(img, (wx, wy), (wx + 3, wy + 4), (40, 60, 80),
+                              -1)
+        x += width + int(rng.integers(0, 8))
+    for _ in range(int(rng.integers(1, 4))):
+        cx = int(rng.integers(20, img.shape[1] - 40))
+        cy = int(rng.integers(horizon + 16, img.shape[0] - 6))
+        colour = tuple(int(c) for c in rng.integers(30, 230, 3))
+        body = np.array([[cx, cy - 10], [cx + 34, cy - 10], [cx + 34, cy],
+                         [cx, cy]])
+        cabin = np.array([[cx + 7, cy - 10], [cx + 11, cy - 17],
+                          [cx + 25, cy - 17], [cx + 29, cy - 10]])
+        for poly in (body, cabin):
+            cv2.fillPoly(img, [poly], colour)
+            cv2.fillPoly(label, [poly], CAR)
+        for wx in (cx + 7, cx + 27):
+            cv2.circle(img, (wx, cy), 4, (20, 20, 20), -1)
+            cv2.circle(label, (wx, cy), 4, CAR, -1)
+
+
+def _draw_harbour(rng, img, label, horizon):
+    """Low warehouses with pitched roofs, and boats on the water."""
+    x = int(rng.integers(-20, 0))
+    while x < img.shape[1]:
+        width, height = int(rng.integers(30, 60)), int(rng.integers(14, 28))
+        top = horizon - height
+        colour = tuple(int(c) for c in (rng.integers(40, 90),
+                                        rng.integers(60, 110),
+                                        rng.integers(130, 200)))
+        roof = np.array([[x, top], [x + width // 2, top - 10],
+                         [x + width, top]])
+        cv2.rectangle(img, (x, top), (x + width, horizon), colour, -1)
+        cv2.fillPoly(img, [roof], (60, 60, 110))
+        cv2.rectangle(label, (x, top), (x + width, horizon), BUILDING, -1)
+        cv2.fillPoly(label, [roof], BUILDING)
+        x += width + int(rng.integers(4, 20))
+    for _ in range(int(rng.integers(1, 4))):
+        cx = int(rng.integers(20, img.shape[1] - 40))
+        cy = int(rng.integers(horizon + 16, img.shape[0] - 6))
+        colour = tuple(int(c) for c in rng.integers(30, 230, 3))
+        hull = np.array([[cx - 4, cy - 8], [cx + 36, cy - 8], [cx + 28, cy],
+                         [cx + 4, cy]])
+        sail = np.array([[cx + 16, cy - 9], [cx + 16, cy - 30],
+                         [cx + 30, cy - 9]])
+        cv2.fillPoly(img, [hull], colour)
+        cv2.fillPoly(img, [sail], (235, 235, 235))
+        for poly in (hull, sail):
+            cv2.fillPoly(label, [poly], BOAT)
+
+
+def make_scene(seed: int) -> Tuple[np.ndarray, np.ndarray, str]:
+    """One scene from its seed.
+
+    Returns:
+        tuple: BGR image (H, W, 3) uint8, train-id labels (H, W) uint8 and the
+        scene type, ``'city'`` or ``'harbour'``.
+    """
+    rng = np.random.default_rng(seed)
+    height, width = IMAGE_SIZE
+    img = np.zeros((height, width, 3), np.float32)
+    label = np.zeros((height, width), np.uint8)
+    horizon = int(rng.integers(62, 80))
+    # Sky: the same colour distribution in both scene types.
+    sky = np.array([rng.uniform(180, 235), rng.uniform(150, 200),
+                    rng.uniform(100, 150)])
+    img[:horizon] = sky * np.linspace(0.9, 1.1, horizon)[:, None, None]
+    # Ground: one texture for road and water alike.
+    ground = rng.uniform(95, 135)
+    img[horizon:] = ground + 12 * _noise(rng, (height - horizon, width),
+                                         8)[..., None]
+    scene = 'city' if rng.random() < 0.5 else 'harbour'
+    label[horizon:] = ROAD if scene == 'city' else WATER
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    (_draw_city if scene == 'city' else _draw_harbour)(rng, img, label,
+                                                       horizon)
+    noisy = img + rng.normal(0, 6, img.shape)
+    return np.clip(noisy, 0, 255).astype(np.uint8), label, scene
+
+
+def _scene_seed(seed: int, split_index: int, index: int) -> int:
+    return seed * 100_000 + split_index * 10_000 + index
+
+
+def make_demo_data(data_root: str,
+                   seed: int = 0,
+                   overwrite: bool = False) -> None:
+    """Write the dataset (both splits) to ``data_root``, atomically.
+
+    The files go to a temporary folder beside ``data_root`` that is renamed
+    into place when complete, so an interrupted run leaves nothing half
+    written and concurrent writers (distributed ranks) do not collide.
+
+    Args:
+        data_root (str): Folder to create.
+        seed (int): Seed of the whole dataset. Default: 0.
+        overwrite (bool): Replace an existing ``data_root``. Default: False.
+    """
+    parent = osp.dirname(osp.abspath(data_root))
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix='.demo_street-', dir=parent)
+    try:
+        for split_index, (split, count) in enumerate(SPLITS.items()):
+            img_dir = osp.join(tmp, 'leftImg8bit', split, TOWN)
+            ann_dir = osp.join(tmp, 'gtFine', split, TOWN)
+            os.makedirs(img_dir)
+            os.makedirs(ann_dir)
+            for i in range(count):
+                img, label, _ = make_scene(_scene_seed(seed, split_index, i))
+                name = f'{TOWN}_{split}_{i:06d}'
+                cv2.imwrite(
+                    osp.join(img_dir, f'{name}_leftImg8bit.png'), img)
+                cv2.imwrite(
+                    osp.join(ann_dir, f'{name}_gtFine_labelTrainIds.png'),
+                    label)
+        if overwrite and osp.isdir(data_root):
+            shutil.rmtree(data_root)
+        try:
+            os.rename(tmp, data_root)
+        except OSError:
+            if not osp.isdir(data_root):  # another writer did not win either
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def save_preview(path: str, seed: int = 0, count: int = 4) -> None:
+    """Save the first ``count`` training scenes beside their coloured labels.
+    """
+    palette = np.array(PALETTE, np.uint8)[:, ::-1]  # RGB -> BGR
+    rows = []
+    for i in range(count):
+        img, label, _ = make_scene(_scene_seed(seed, 0, i))
+        rows.append(np.concatenate([img, palette[label]], axis=1))
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    cv2.imwrite(path, np.concatenate(rows, axis=0))
+
+
+@DATASETS.register_module()
+class DemoStreetDataset(BaseSegDataset):
+    """The synthetic street scenes of :func:`make_demo_data`.
+
+    Args:
+        generate_if_missing (bool): Write the data (seed 0) to ``data_root``
+            on first use when it does not exist yet. Default: True.
+        **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`.
+    """
+    METAINFO = dict(classes=CLASSES, palette=PALETTE)
+
+    def __init__(self, generate_if_missing: bool = True, **kwargs) -> None:
+        data_root = kwargs.get('data_root')
+        if generate_if_missing and data_root and not osp.isdir(data_root):
+            make_demo_data(data_root)
+        super().__init__(
+            img_suffix='_leftImg8bit.png',
+            seg_map_suffix='_gtFine_labelTrainIds.png',
+            **kwargs)

@@ -1,0 +1,99 @@
+"""Every shipped config loads and builds its model (pretrained off, BN)."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmseg.registry import MODELS
+
+from mmseg_encnet import EncHead, SELoss
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = sorted(
+    osp.relpath(p, ROOT)
+    for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p)
+NUM_CLASSES = {
+    'cityscapes': 19,
+    'ade20k': 150,
+    'voc12aug': 21,
+    'pascal-context-59': 59,
+    'pascal-context-480': 60,
+    'demo': 6,
+    'encnet_r50.py': 19,
+}
+
+
+def to_bn(cfg):
+    """SyncBN needs CUDA and a process group: use BN on the CPU."""
+    if isinstance(cfg, dict):
+        if cfg.get('type') == 'SyncBN':
+            cfg['type'] = 'BN'
+        for value in cfg.values():
+            to_bn(value)
+    elif isinstance(cfg, list):
+        for value in cfg:
+            to_bn(value)
+
+
+def test_model_zoo_is_complete():
+    names = {osp.basename(c) for c in CONFIGS}
+    for depth in ('r50', 'r101'):
+        for iters in (40, 80):
+            for crop in ('512x1024', '769x769'):
+                assert (f'encnet_{depth}-d8_4xb2-{iters}k_cityscapes-{crop}.py'
+                        in names)
+            for ctx in ('pascal-context', 'pascal-context-59'):
+                assert (f'encnet_{depth}-d8_4xb4-{iters}k_{ctx}-480x480.py'
+                        in names)
+        for iters in (80, 160):
+            assert f'encnet_{depth}-d8_4xb4-{iters}k_ade20k-512x512.py' in names
+        for iters in (20, 40):
+            assert (f'encnet_{depth}-d8_4xb4-{iters}k_voc12aug-512x512.py'
+                    in names)
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_config_builds(path):
+    cfg = Config.fromfile(osp.join(ROOT, path))
+    assert cfg.custom_imports['imports'] == ['mmseg_encnet']
+    model_cfg = cfg.model
+    model_cfg.pretrained = None
+    to_bn(model_cfg)
+    model = MODELS.build(model_cfg)
+    num_classes = next(n for key, n in NUM_CLASSES.items()
+                       if key in osp.basename(path))
+    assert model.decode_head.num_classes == num_classes
+    if 'fcn' not in path:
+        assert isinstance(model.decode_head, EncHead)
+        assert isinstance(model.decode_head.loss_se_decode, SELoss)
+    assert model.auxiliary_head.num_classes == num_classes
+    depth = 101 if 'r101' in path else 18 if 'r18' in path else 50
+    assert model.backbone.depth == depth
+    assert model.backbone.dilations == (1, 1, 2, 4)
+    assert model.backbone.strides == (1, 2, 1, 1)
+
+
+def test_variants():
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/encnet/'
+                 'encnet_r50-d8-lateral_4xb2-40k_cityscapes-512x1024.py'))
+    assert cfg.model.decode_head.add_lateral
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/encnet/'
+                 'encnet_r50-d8-mse_4xb2-40k_cityscapes-512x1024.py'))
+    assert cfg.model.decode_head.loss_se_decode.loss_type == 'mse'
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/encnet/'
+                 'encnet_r50-d8-se34_4xb2-40k_cityscapes-512x1024.py'))
+    aux = cfg.model.auxiliary_head
+    assert aux.type == 'mmseg_encnet.EncHead' and aux.in_index == [2]
+    assert aux.use_se_loss
+
+
+def test_short_name_is_cityscapes_r50_40k():
+    short = Config.fromfile(osp.join(ROOT, 'configs/encnet_r50.py'))
+    full = Config.fromfile(
+        osp.join(ROOT, 'configs/encnet/'
+                 'encnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'))
+    assert short.to_dict() == full.to_dict()

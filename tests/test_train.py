@@ -1,0 +1,146 @@
+"""End-to-end: train + evaluate on the demo data, resume, 2-process CPU DDP.
+
+These run the real tools on the generated demo dataset for a few
+iterations; they take a minute or two and are marked slow.
+"""
+import copy
+import os
+import os.path as osp
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from mmseg_encnet.cli import test as test_cli
+from mmseg_encnet.cli import train as train_cli
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope='module')
+def data_root(tmp_path_factory):
+    """The demo dataset, generated on first use by the dataset itself."""
+    return str(tmp_path_factory.mktemp('data') / 'demo_street')
+
+
+def short_options(data_root, iters, batch_size=2):
+    """--cfg-options for a short run: few iterations, few val images."""
+    return [
+        f'train_dataloader.dataset.data_root={data_root}',
+        f'val_dataloader.dataset.data_root={data_root}',
+        f'test_dataloader.dataset.data_root={data_root}',
+        f'train_dataloader.batch_size={batch_size}',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False',
+        'val_dataloader.dataset.indices=8',
+        'test_dataloader.dataset.indices=8',
+        f'train_cfg.max_iters={iters}',
+        f'train_cfg.val_interval={iters}',
+        f'default_hooks.checkpoint.interval={iters}',
+        'default_hooks.logger.interval=1',
+        'default_hooks.visualization.interval=4',
+    ]
+
+
+def test_train_evaluate_and_test(tmp_path, data_root):
+    work_dir = str(tmp_path / 'work')
+    train_cli.main([CONFIG, '--work-dir', work_dir, '--cfg-options'] +
+                   short_options(data_root, 3))
+    checkpoint = osp.join(work_dir, 'iter_3.pth')
+    assert osp.isfile(checkpoint)
+    assert osp.isfile(osp.join(work_dir, 'training_curves.png'))
+    ckpt = torch.load(checkpoint, weights_only=True)
+    assert ckpt['meta']['iter'] == 3
+    assert 'decode_head.enc_module.encoding.0.codewords' in ckpt['state_dict']
+
+    show_dir = str(tmp_path / 'show')
+    test_cli.main([
+        CONFIG, checkpoint, '--work-dir', work_dir, '--show-dir', show_dir,
+        '--cfg-options'
+    ] + short_options(data_root, 3))
+    overlays = [
+        f for _, _, files in os.walk(show_dir) for f in files
+        if f.endswith('.png')
+    ]
+    assert len(overlays) == 8
+
+
+class ResumeProbe(Hook):
+    """Records where a run starts and the optimizer state it starts with."""
+
+    def before_train(self, runner):
+        self.start_iter = runner.iter
+        self.optimizer = copy.deepcopy(runner.optim_wrapper.state_dict())
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if not hasattr(self, 'first_iter'):
+            self.first_iter = runner.iter
+
+
+def run(data_root, work_dir, iters, resume):
+    args = train_cli.parse_args([CONFIG, '--work-dir', work_dir] +
+                                (['--resume'] if resume else []) +
+                                ['--cfg-options'] +
+                                short_options(data_root, iters))
+    cfg = Config.fromfile(args.config)
+    cfg.merge_from_dict(args.cfg_options)
+    cfg.work_dir = work_dir
+    cfg.resume = resume
+    cfg.experiment_name = f'resume_test_{iters}_{resume}'
+    runner = Runner.from_cfg(cfg)
+    probe = ResumeProbe()
+    runner.register_hook(probe)
+    runner.train()
+    return runner, probe
+
+
+def test_resume_continues_from_checkpoint(tmp_path, data_root):
+    work_dir = str(tmp_path / 'work')
+    runner, _ = run(data_root, work_dir, 2, resume=False)
+    saved = torch.load(osp.join(work_dir, 'iter_2.pth'), weights_only=True)
+
+    runner, probe = run(data_root, work_dir, 4, resume=True)
+    assert probe.start_iter == 2 and probe.first_iter == 2
+    assert runner.iter == 4
+    state, ref = probe.optimizer['state'], saved['optimizer']['state']
+    assert state.keys() == ref.keys() and len(state) > 0
+    for key in ref:
+        torch.testing.assert_close(state[key]['momentum_buffer'],
+                                   ref[key]['momentum_buffer'])
+    assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_two_process_cpu_distributed_training(tmp_path, data_root):
+    work_dir = str(tmp_path / 'work')
+    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
+    result = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools/dist_train.sh'), CONFIG, '2',
+         '--work-dir', work_dir, '--cfg-options'] +
+        short_options(data_root, 3, batch_size=1),
+        env=env, capture_output=True, text=True, timeout=600)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    assert 'Distributed launcher: pytorch' in log
+    assert re.search(r'Distributed training: True', log)
+    assert re.search(r'Iter\(val\) \[4/4\].*mIoU', log)  # 8 images / 2 ranks
+    assert osp.isfile(osp.join(work_dir, 'iter_3.pth'))
