@@ -12,16 +12,13 @@ to the largest magnitude of mmseg's.
 """
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import torch
 
-from _measure import MemoryMeter, median_time
-
-IMPLS = ('mmseg', 'ours')
+from _measure import (IMPLS, MemoryMeter, compare, default_device,
+                      median_time, ratio_row)
 
 
 def build(impl: str, channels: int, num_codes: int) -> torch.nn.Module:
@@ -37,9 +34,11 @@ def worker(args: argparse.Namespace) -> None:
     torch.manual_seed(0)
     device = torch.device(args.device)
     layer = build(args.impl, args.channels, args.num_codes).to(device)
+    # Pixel features of about unit norm, so that assignments are soft and the
+    # agreement check covers the softmax's gradient too.
     x = torch.randn(
         args.batch, args.channels, args.height, args.width,
-        device=device).requires_grad_()
+        device=device).div_(args.channels**0.5).requires_grad_()
     grad_out = torch.randn(
         args.batch, args.num_codes, args.channels, device=device)
 
@@ -58,7 +57,7 @@ def worker(args: argparse.Namespace) -> None:
         'x': x.grad,
         'codewords': layer.codewords.grad,
         'scale': layer.scale.grad
-    }, args.save)
+    }, Path(args.save_dir) / f'{args.impl}.pth')
     print(json.dumps(dict(seconds=seconds, memory=meter.growth())))
 
 
@@ -78,26 +77,25 @@ def main() -> None:
     parser.add_argument('--width', type=int, default=128)
     parser.add_argument('--num-codes', type=int, default=32)
     parser.add_argument('--steps', type=int, default=5)
-    parser.add_argument(
-        '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--device', default=default_device())
+    parser.add_argument('--rounds', type=int, default=1)
     parser.add_argument('--impl', choices=IMPLS, help=argparse.SUPPRESS)
-    parser.add_argument('--save', help=argparse.SUPPRESS)
+    parser.add_argument('--save-dir', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.impl:
         return worker(args)
 
-    results, tensors = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
-        for impl in IMPLS:
-            save = str(Path(tmp) / f'{impl}.pth')
-            cmd = [sys.executable, __file__, '--impl', impl, '--save', save]
-            for key in ('batch', 'channels', 'height', 'width', 'num_codes',
-                        'steps', 'device'):
-                cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
-            out = subprocess.run(
-                cmd, check=True, capture_output=True, text=True).stdout
-            results[impl] = json.loads(out.strip().splitlines()[-1])
-            tensors[impl] = torch.load(save, weights_only=True)
+        worker_args = ['--save-dir', tmp]
+        for key in ('batch', 'channels', 'height', 'width', 'num_codes',
+                    'steps', 'device'):
+            worker_args += [f"--{key.replace('_', '-')}",
+                            str(getattr(args, key))]
+        results = compare(__file__, worker_args, args.rounds)
+        tensors = {
+            impl: torch.load(Path(tmp) / f'{impl}.pth', weights_only=True)
+            for impl in IMPLS
+        }
 
     shape = (f'B={args.batch} C={args.channels} '
              f'{args.height}x{args.width} K={args.num_codes}')
@@ -109,9 +107,7 @@ def main() -> None:
         r = results[impl]
         print(f"| {impl} | {r['seconds'] * 1e3:.1f} | "
               f"{r['memory'] / 2**20:.1f} |")
-    ref, ours = results['mmseg'], results['ours']
-    print(f"| ratio mmseg/ours | {ref['seconds'] / ours['seconds']:.1f}x | "
-          f"{ref['memory'] / max(ours['memory'], 1):.1f}x |")
+    print(ratio_row('ratio mmseg/ours', results, ['seconds', 'memory']))
     diffs = max_relative_difference(tensors['ours'], tensors['mmseg'])
     print('max relative difference: ' +
           ', '.join(f'{k} {v:.2e}' for k, v in diffs.items()))

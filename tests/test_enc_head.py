@@ -93,7 +93,9 @@ def test_bad_labels_raise_before_pixel_loss():
     head = MODELS.build(head_cfg())
     data_samples = samples()
     data_samples[1].gt_sem_seg.data[0, 10, 10] = 33
-    with pytest.raises(ValueError, match=r'\{33\}.*\[0, 5\)'):
+    data_samples[1].set_metainfo(dict(seg_map_path='data/b_labelIds.png'))
+    with pytest.raises(ValueError,
+                       match=r'\{33\}.*\[0, 5\).*\[.data/b_labelIds.png.\]'):
         head.loss(inputs(), data_samples, train_cfg={})
 
 

@@ -2,11 +2,12 @@
 
 Built so that global context decides the label, which is what EncNet's
 context encoding is for: the ground of every scene is drawn with one and the
-same texture, and it is ``road`` in a city and ``water`` in a harbour. What
-tells the two apart is elsewhere in the image: tall buildings with windows
-and cars in a city, low warehouses and boats in a harbour. Cars occur only
-with road and boats only with water, so which classes are present is a
-scene-level fact (the SE-loss's territory).
+same texture, and it is ``road`` in a city and ``water`` in a harbour. Sky
+and buildings look alike in both; the only thing that tells the scenes apart
+are one or two vehicles somewhere on the ground, a car in a city and a
+boat in a harbour. Ground far from it can only be labelled from the image's
+global context. Which classes are present (car and road, or boat and water)
+is a scene-level fact: the SE-loss's territory.
 
 Layout written under ``data_root`` (as mmseg's ``CityscapesDataset`` reads)::
 
@@ -41,8 +42,8 @@ def _noise(rng: np.random.Generator, shape: Tuple[int, int],
     return cv2.resize(small, shape[::-1], interpolation=cv2.INTER_CUBIC)
 
 
-def _draw_city(rng, img, label, horizon):
-    """Tall buildings with window grids, and cars on the road."""
+def _draw_towers(rng, img, label, horizon):
+    """A row of tall buildings with window grids."""
     x = int(rng.integers(-20, 0))
     while x < img.shape[1]:
         width, height = int(rng.integers(28, 60)), int(rng.integers(45, 80))
@@ -56,24 +57,10 @@ def _draw_city(rng, img, label, horizon):
                 cv2.rectangle(img, (wx, wy), (wx + 3, wy + 4), (40, 60, 80),
                               -1)
         x += width + int(rng.integers(0, 8))
-    for _ in range(int(rng.integers(1, 4))):
-        cx = int(rng.integers(20, img.shape[1] - 40))
-        cy = int(rng.integers(horizon + 16, img.shape[0] - 6))
-        colour = tuple(int(c) for c in rng.integers(30, 230, 3))
-        body = np.array([[cx, cy - 10], [cx + 34, cy - 10], [cx + 34, cy],
-                         [cx, cy]])
-        cabin = np.array([[cx + 7, cy - 10], [cx + 11, cy - 17],
-                          [cx + 25, cy - 17], [cx + 29, cy - 10]])
-        for poly in (body, cabin):
-            cv2.fillPoly(img, [poly], colour)
-            cv2.fillPoly(label, [poly], CAR)
-        for wx in (cx + 7, cx + 27):
-            cv2.circle(img, (wx, cy), 4, (20, 20, 20), -1)
-            cv2.circle(label, (wx, cy), 4, CAR, -1)
 
 
-def _draw_harbour(rng, img, label, horizon):
-    """Low warehouses with pitched roofs, and boats on the water."""
+def _draw_warehouses(rng, img, label, horizon):
+    """A row of low warehouses with pitched roofs."""
     x = int(rng.integers(-20, 0))
     while x < img.shape[1]:
         width, height = int(rng.integers(30, 60)), int(rng.integers(14, 28))
@@ -88,22 +75,40 @@ def _draw_harbour(rng, img, label, horizon):
         cv2.rectangle(label, (x, top), (x + width, horizon), BUILDING, -1)
         cv2.fillPoly(label, [roof], BUILDING)
         x += width + int(rng.integers(4, 20))
-    for _ in range(int(rng.integers(1, 4))):
-        cx = int(rng.integers(20, img.shape[1] - 40))
-        cy = int(rng.integers(horizon + 16, img.shape[0] - 6))
-        colour = tuple(int(c) for c in rng.integers(30, 230, 3))
-        hull = np.array([[cx - 4, cy - 8], [cx + 36, cy - 8], [cx + 28, cy],
-                         [cx + 4, cy]])
-        sail = np.array([[cx + 16, cy - 9], [cx + 16, cy - 30],
-                         [cx + 30, cy - 9]])
-        cv2.fillPoly(img, [hull], colour)
-        cv2.fillPoly(img, [sail], (235, 235, 235))
-        for poly in (hull, sail):
-            cv2.fillPoly(label, [poly], BOAT)
+
+
+def _draw_car(rng, img, label, cx, cy):
+    colour = tuple(int(c) for c in rng.integers(30, 230, 3))
+    body = np.array([[cx, cy - 10], [cx + 34, cy - 10], [cx + 34, cy],
+                     [cx, cy]])
+    cabin = np.array([[cx + 7, cy - 10], [cx + 11, cy - 17],
+                      [cx + 25, cy - 17], [cx + 29, cy - 10]])
+    for poly in (body, cabin):
+        cv2.fillPoly(img, [poly], colour)
+        cv2.fillPoly(label, [poly], CAR)
+    for wx in (cx + 7, cx + 27):
+        cv2.circle(img, (wx, cy), 4, (20, 20, 20), -1)
+        cv2.circle(label, (wx, cy), 4, CAR, -1)
+
+
+def _draw_boat(rng, img, label, cx, cy):
+    colour = tuple(int(c) for c in rng.integers(30, 230, 3))
+    hull = np.array([[cx - 4, cy - 8], [cx + 36, cy - 8], [cx + 28, cy],
+                     [cx + 4, cy]])
+    sail = np.array([[cx + 16, cy - 9], [cx + 16, cy - 30],
+                     [cx + 30, cy - 9]])
+    cv2.fillPoly(img, [hull], colour)
+    cv2.fillPoly(img, [sail], (235, 235, 235))
+    for poly in (hull, sail):
+        cv2.fillPoly(label, [poly], BOAT)
 
 
 def make_scene(seed: int) -> Tuple[np.ndarray, np.ndarray, str]:
     """One scene from its seed.
+
+    Sky, buildings (towers or warehouses, either in either scene) and ground
+    are drawn alike in both scene types; only the one or two vehicles, cars
+    or boats, somewhere on the ground, tell a city from a harbour.
 
     Returns:
         tuple: BGR image (H, W, 3) uint8, train-id labels (H, W) uint8 and the
@@ -114,19 +119,21 @@ def make_scene(seed: int) -> Tuple[np.ndarray, np.ndarray, str]:
     img = np.zeros((height, width, 3), np.float32)
     label = np.zeros((height, width), np.uint8)
     horizon = int(rng.integers(62, 80))
-    # Sky: the same colour distribution in both scene types.
-    sky = np.array([rng.uniform(180, 235), rng.uniform(150, 200),
-                    rng.uniform(100, 150)])
+    sky = np.array([rng.uniform(210, 245), rng.uniform(175, 205),
+                    rng.uniform(110, 140)])
     img[:horizon] = sky * np.linspace(0.9, 1.1, horizon)[:, None, None]
-    # Ground: one texture for road and water alike.
     ground = rng.uniform(95, 135)
     img[horizon:] = ground + 12 * _noise(rng, (height - horizon, width),
                                          8)[..., None]
+    img = np.clip(img, 0, 255).astype(np.uint8)
     scene = 'city' if rng.random() < 0.5 else 'harbour'
     label[horizon:] = ROAD if scene == 'city' else WATER
-    img = np.clip(img, 0, 255).astype(np.uint8)
-    (_draw_city if scene == 'city' else _draw_harbour)(rng, img, label,
-                                                       horizon)
+    draw_buildings = _draw_towers if rng.random() < 0.5 else _draw_warehouses
+    draw_buildings(rng, img, label, horizon)
+    draw_vehicle = _draw_car if scene == 'city' else _draw_boat
+    for _ in range(int(rng.integers(1, 3))):
+        draw_vehicle(rng, img, label, int(rng.integers(4, width - 40)),
+                     int(rng.integers(horizon + 16, height - 4)))
     noisy = img + rng.normal(0, 6, img.shape)
     return np.clip(noisy, 0, 255).astype(np.uint8), label, scene
 

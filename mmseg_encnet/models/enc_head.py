@@ -199,16 +199,34 @@ class EncHead(BaseDecodeHead):
         seg_label = self._stack_batch_gt(batch_data_samples).squeeze(1)
         # The SE loss goes first: it validates the labels before the pixel
         # loss indexes with them (a CUDA assert instead of a message).
-        if isinstance(self.loss_se_decode, SELoss):
-            loss_se = self.loss_se_decode(se_logits, seg_label)
-        else:
-            loss_se = self.loss_se_decode(
-                se_logits,
-                class_presence(seg_label, self.num_classes, self.ignore_index,
-                               se_logits.dtype))
+        try:
+            if isinstance(self.loss_se_decode, SELoss):
+                loss_se = self.loss_se_decode(se_logits, seg_label)
+            else:
+                loss_se = self.loss_se_decode(
+                    se_logits,
+                    class_presence(seg_label, self.num_classes,
+                                   self.ignore_index, se_logits.dtype))
+        except ValueError as error:
+            raise ValueError(
+                f'{error} Label files: '
+                f'{self._bad_label_files(seg_label, batch_data_samples)}'
+            ) from error
         losses = super().loss_by_feat(seg_logits, batch_data_samples)
         losses['loss_se'] = loss_se
         return losses
+
+    def _bad_label_files(self, seg_label: Tensor,
+                         batch_data_samples: SampleList) -> List[str]:
+        """The label files of the images whose labels are out of range."""
+        valid = (seg_label == self.ignore_index) | (
+            (seg_label >= 0) & (seg_label < self.num_classes))
+        return [
+            sample.metainfo.get('seg_map_path', f'<batch image {i}>')
+            for i, (ok, sample) in enumerate(
+                zip(valid.flatten(1).all(1).tolist(), batch_data_samples))
+            if not ok
+        ]
 
     def extra_repr(self) -> Optional[str]:
         return (super().extra_repr() + f', num_codes={self.num_codes}, '
