@@ -144,3 +144,23 @@ def test_two_process_cpu_distributed_training(tmp_path, data_root):
     assert re.search(r'Distributed training: True', log)
     assert re.search(r'Iter\(val\) \[4/4\].*mIoU', log)  # 8 images / 2 ranks
     assert osp.isfile(osp.join(work_dir, 'iter_3.pth'))
+
+
+def test_divergence_stops_training_and_keeps_last_good_checkpoint(
+        tmp_path, data_root):
+    work_dir = str(tmp_path / 'work')
+    options = short_options(data_root, 12) + [
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=100',
+        'optim_wrapper.optimizer.lr=1e8',
+        'param_scheduler=[]',
+    ]
+    with pytest.raises(FloatingPointError, match='non-finite'):
+        train_cli.main([CONFIG, '--work-dir', work_dir, '--cfg-options'] +
+                       options)
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        last = f.read().strip()
+    ckpt = torch.load(last, weights_only=True)
+    assert ckpt['meta']['iter'] < 12
+    assert all(v.isfinite().all() for v in ckpt['state_dict'].values()
+               if v.is_floating_point())

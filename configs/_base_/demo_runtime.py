@@ -1,6 +1,6 @@
 # Schedule and runtime of the CPU demo: a few minutes on 2 cores, from
 # scratch (no pretrained weights can be downloaded), evaluated at the end.
-_base_ = ['mmseg::_base_/default_runtime.py', './datasets/demo_street.py']
+_base_ = ['./encnet_runtime.py', './datasets/demo_street.py']
 max_iters = 600
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -29,6 +29,9 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # Overlays of predictions on every 8th val image, in the work dir.
     visualization=dict(type='SegVisualizationHook', draw=True, interval=8))
-custom_hooks = [dict(type='mmseg_encnet.TrainingCurveHook')]
+custom_hooks = [
+    dict(type='mmseg_encnet.NonFiniteLossHook'),
+    dict(type='mmseg_encnet.TrainingCurveHook')
+]
 env_cfg = dict(cudnn_benchmark=False)
 randomness = dict(seed=0)

@@ -1,6 +1,6 @@
 _base_ = [
     '../_base_/models/encnet_r50-d8.py',
-    'mmseg::_base_/datasets/cityscapes.py', 'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/datasets/cityscapes.py', '../_base_/encnet_runtime.py',
     'mmseg::_base_/schedules/schedule_40k.py'
 ]
 crop_size = (512, 1024)

@@ -1,3 +1,3 @@
-from .hooks import TrainingCurveHook, plot_training_curves
+from .hooks import NonFiniteLossHook, TrainingCurveHook, plot_training_curves
 
-__all__ = ['TrainingCurveHook', 'plot_training_curves']
+__all__ = ['NonFiniteLossHook', 'TrainingCurveHook', 'plot_training_curves']

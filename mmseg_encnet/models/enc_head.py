@@ -82,9 +82,9 @@ class EncModule(nn.Module):
             reweighted features of shape (N, C, H, W).
         """
         context = self.encoding(self.encoding_project(x)).mean(dim=1)
-        gamma = self.fc(context).to(x.dtype)
-        return context, torch.relu(torch.addcmul(x, x, gamma[..., None,
-                                                             None]))
+        gamma = self.fc(context).to(x.dtype)[..., None, None]
+        # relu(x + x * gamma) with one (N, C, H, W) allocation, not three.
+        return context, torch.addcmul(x, x, gamma).relu_()
 
 
 @MODELS.register_module()

@@ -1,0 +1,85 @@
+"""Convert EncNet checkpoints of PyTorch-Encoding (the authors' code).
+
+PyTorch-Encoding's ``EncNet`` keeps the backbone under ``pretrained.`` (a
+ResNet with a deep stem: mmseg's ``ResNetV1c`` with ``stem_channels=128``,
+the ``r50s`` configs), the head under ``head.`` and the auxiliary FCN head
+under ``auxlayer.``. Every key is renamed by an explicit rule; a key no rule
+knows is an error, never silently dropped. The ImageNet classifier
+(``pretrained.fc``) has no counterpart and is the only key left out.
+"""
+import re
+from typing import Dict, List, Tuple
+
+from torch import Tensor
+
+# (pattern, replacement) on the key without its parameter name, in order.
+_RULES: List[Tuple[str, str]] = [
+    # deep stem: conv-bn-relu x3, the last bn is bn1
+    (r'^pretrained\.conv1\.(0|1|3|4|6)$', r'backbone.stem.\1'),
+    (r'^pretrained\.bn1$', 'backbone.stem.7'),
+    (r'^pretrained\.(layer[1-4]\.\d+\.(?:conv|bn)[1-3])$', r'backbone.\1'),
+    (r'^pretrained\.(layer[1-4]\.\d+\.downsample\.[01])$', r'backbone.\1'),
+    # head
+    (r'^head\.conv5\.0$', 'decode_head.bottleneck.conv'),
+    (r'^head\.conv5\.1$', 'decode_head.bottleneck.bn'),
+    (r'^head\.connect\.(\d+)\.0$', r'decode_head.lateral_convs.\1.conv'),
+    (r'^head\.connect\.(\d+)\.1$', r'decode_head.lateral_convs.\1.bn'),
+    (r'^head\.fusion\.0$', 'decode_head.fusion.conv'),
+    (r'^head\.fusion\.1$', 'decode_head.fusion.bn'),
+    (r'^head\.encmodule\.encoding\.0$',
+     'decode_head.enc_module.encoding_project.conv'),
+    (r'^head\.encmodule\.encoding\.1$',
+     'decode_head.enc_module.encoding_project.bn'),
+    (r'^head\.encmodule\.encoding\.3$', 'decode_head.enc_module.encoding.0'),
+    (r'^head\.encmodule\.encoding\.4$', 'decode_head.enc_module.encoding.1'),
+    (r'^head\.encmodule\.fc\.0$', 'decode_head.enc_module.fc.0'),
+    (r'^head\.encmodule\.selayer$', 'decode_head.se_layer'),
+    (r'^head\.conv6\.1$', 'decode_head.conv_seg'),
+    # auxiliary FCN head: conv-bn-relu-dropout-conv
+    (r'^auxlayer\.conv5\.0$', 'auxiliary_head.convs.0.conv'),
+    (r'^auxlayer\.conv5\.1$', 'auxiliary_head.convs.0.bn'),
+    (r'^auxlayer\.conv5\.4$', 'auxiliary_head.conv_seg'),
+]
+_DROPPED = re.compile(r'^pretrained\.fc\.(weight|bias)$')
+_PARAMS = ('weight', 'bias', 'running_mean', 'running_var',
+           'num_batches_tracked', 'codewords', 'scale')
+
+
+def convert_key(key: str) -> str:
+    """Our name of a PyTorch-Encoding EncNet key.
+
+    Raises:
+        KeyError: No rule knows the key.
+    """
+    module, _, param = key.rpartition('.')
+    if param in _PARAMS:
+        for pattern, replacement in _RULES:
+            if re.match(pattern, module):
+                return f'{re.sub(pattern, replacement, module)}.{param}'
+    raise KeyError(key)
+
+
+def convert_pytorch_encoding(state_dict: Dict[str, Tensor]
+                             ) -> Dict[str, Tensor]:
+    """Rename a PyTorch-Encoding EncNet ``state_dict`` to ours.
+
+    ``module.`` prefixes (from DataParallel) are removed first.
+
+    Raises:
+        KeyError: Keys no rule knows, all of them listed.
+    """
+    converted, unknown = {}, []
+    for key, value in state_dict.items():
+        key = key[len('module.'):] if key.startswith('module.') else key
+        if _DROPPED.match(key):
+            continue
+        try:
+            converted[convert_key(key)] = value
+        except KeyError:
+            unknown.append(key)
+    if unknown:
+        raise KeyError(
+            f'{len(unknown)} keys of the checkpoint are not PyTorch-Encoding '
+            f'EncNet keys this converter knows: {unknown[:20]}'
+            f'{" ..." if len(unknown) > 20 else ""}')
+    return converted

@@ -1,0 +1,147 @@
+"""PyTorch-Encoding EncNet checkpoints convert to our keys and outputs."""
+import pytest
+import torch
+import torch.nn.functional as F
+from mmseg.registry import MODELS
+from torch import nn
+
+from mmseg_encnet.converters.pytorch_encoding import convert_pytorch_encoding
+
+NUM_CLASSES, CODES = 5, 4
+
+
+class AuthorsEncoding(nn.Module):
+    """The authors' Encoding layer, written from the paper's formula."""
+
+    def __init__(self, channels, num_codes):
+        super().__init__()
+        self.codewords = nn.Parameter(torch.randn(num_codes, channels))
+        self.scale = nn.Parameter(-torch.rand(num_codes))
+
+    def forward(self, x):
+        x = x.flatten(2).transpose(1, 2)  # B, N, C
+        residual = x.unsqueeze(2) - self.codewords  # B, N, K, C
+        weights = F.softmax(self.scale * residual.pow(2).sum(3), dim=2)
+        return (weights.unsqueeze(3) * residual).sum(1)
+
+
+def cbr(cin, cout, k):
+    return [nn.Conv2d(cin, cout, k, padding=k // 2, bias=False),
+            nn.BatchNorm2d(cout), nn.ReLU()]
+
+
+class AuthorsEncNetHead(nn.Module):
+    """PyTorch-Encoding's EncHead (module names as in their checkpoints)."""
+
+    def __init__(self, in_channels, channels, lateral):
+        super().__init__()
+        self.lateral = lateral
+        self.conv5 = nn.Sequential(*cbr(in_channels[-1], channels, 3))
+        if lateral:
+            self.connect = nn.ModuleList(
+                nn.Sequential(*cbr(c, channels, 1)) for c in in_channels[:-1])
+            self.fusion = nn.Sequential(*cbr(3 * channels, channels, 3))
+        self.encmodule = nn.Module()
+        self.encmodule.encoding = nn.Sequential(
+            *cbr(channels, channels, 1), AuthorsEncoding(channels, CODES),
+            nn.BatchNorm1d(CODES), nn.ReLU())
+        self.encmodule.fc = nn.Sequential(
+            nn.Linear(channels, channels), nn.Sigmoid())
+        self.encmodule.selayer = nn.Linear(channels, NUM_CLASSES)
+        self.conv6 = nn.Sequential(
+            nn.Dropout2d(0.1), nn.Conv2d(channels, NUM_CLASSES, 1))
+
+    def forward(self, c2, c3, c4):
+        feat = self.conv5(c4)
+        if self.lateral:
+            feat = self.fusion(
+                torch.cat([feat, self.connect[0](c2),
+                           self.connect[1](c3)], 1))
+        context = self.encmodule.encoding(feat).mean(1)
+        gamma = self.encmodule.fc(context)[..., None, None]
+        out = F.relu(feat + feat * gamma)
+        return self.conv6(out), self.encmodule.selayer(context)
+
+
+class AuthorsEncNet(nn.Module):
+    def __init__(self, lateral):
+        super().__init__()
+        self.pretrained = nn.Module()  # only the keys matter for the stem
+        self.head = AuthorsEncNetHead([8, 16, 32], 16, lateral)
+        self.auxlayer = nn.Module()
+        self.auxlayer.conv5 = nn.Sequential(
+            *cbr(16, 4, 3), nn.Dropout2d(0.1), nn.Conv2d(4, NUM_CLASSES, 1))
+
+
+def our_model_cfg(lateral):
+    bn = dict(type='BN')
+    return dict(
+        type='EncoderDecoder',
+        backbone=dict(
+            type='ResNetV1c', depth=18, stem_channels=8, base_channels=4,
+            dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1), norm_cfg=bn),
+        decode_head=dict(
+            type='mmseg_encnet.EncHead', in_channels=[8, 16, 32],
+            in_index=(1, 2, 3), channels=16, num_codes=CODES,
+            num_classes=NUM_CLASSES, add_lateral=lateral, norm_cfg=bn),
+        auxiliary_head=dict(
+            type='FCNHead', in_channels=16, in_index=2, channels=4,
+            num_convs=1, concat_input=False, num_classes=NUM_CLASSES,
+            norm_cfg=bn))
+
+
+def authors_checkpoint(model, lateral):
+    """Their state_dict: head/aux from their modules, backbone renamed."""
+    torch.manual_seed(0)
+    theirs = AuthorsEncNet(lateral)
+    for module in theirs.modules():  # non-trivial BN statistics
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.running_mean.uniform_(-1, 1)
+            module.running_var.uniform_(0.5, 2)
+            module.weight.data.uniform_(0.5, 1.5)
+            module.bias.data.uniform_(-0.5, 0.5)
+    state = dict(theirs.state_dict())
+    stem = {'0': 'conv1.0', '1': 'conv1.1', '3': 'conv1.3', '4': 'conv1.4',
+            '6': 'conv1.6', '7': 'bn1'}
+    for key, value in model.backbone.state_dict().items():
+        if key.startswith('stem.'):
+            index, rest = key[5:].split('.', 1)
+            key = f'{stem[index]}.{rest}'
+        state[f'pretrained.{key}'] = torch.randn_like(
+            value.float()).to(value.dtype)
+    state['pretrained.fc.weight'] = torch.randn(10, 32)
+    state['pretrained.fc.bias'] = torch.randn(10)
+    return theirs, {f'module.{k}': v for k, v in state.items()}
+
+
+@pytest.mark.parametrize('lateral', [False, True])
+def test_converted_weights_reproduce_their_head(lateral):
+    model = MODELS.build(our_model_cfg(lateral)).eval()
+    theirs, checkpoint = authors_checkpoint(model, lateral)
+    converted = convert_pytorch_encoding(checkpoint)
+    model.load_state_dict(converted, strict=True)
+    theirs.eval()
+
+    torch.manual_seed(1)
+    feats = [torch.randn(2, c, 6, 6) for c in (4, 8, 16, 32)]
+    with torch.no_grad():
+        seg, se = model.decode_head(feats)
+        ref_seg, ref_se = theirs.head(*feats[1:])
+        aux = model.auxiliary_head(feats)
+        ref_aux = theirs.auxlayer.conv5(feats[2])
+    torch.testing.assert_close(seg, ref_seg, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(se, ref_se, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(aux, ref_aux, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        model.backbone.stem[7].running_var,
+        checkpoint['module.pretrained.bn1.running_var'])
+
+
+def test_unknown_keys_are_refused():
+    checkpoint = {
+        'head.conv5.0.weight': torch.zeros(1),
+        'head.mystery.weight': torch.zeros(1),
+        'pretrained.layer5.0.conv1.weight': torch.zeros(1),
+    }
+    with pytest.raises(KeyError, match='2 keys.*head.mystery.weight'):
+        convert_pytorch_encoding(checkpoint)

@@ -1,0 +1,111 @@
+"""Using a trained model: mmseg's APIs, tools/infer.py, ONNX export."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmseg.apis import MMSegInferencer, inference_model, init_model
+
+from mmseg_encnet.datasets.demo_street import CLASSES, PALETTE, make_scene
+from mmseg_encnet.deploy import check_onnx, export_onnx
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
+
+
+@pytest.fixture(scope='module')
+def model_files(tmp_path_factory):
+    """A randomly initialised demo model saved as a training checkpoint
+    would be (with dataset_meta), and two demo images."""
+    tmp = tmp_path_factory.mktemp('model')
+    torch.manual_seed(0)
+    model = init_model(CONFIG, None, device='cpu')
+    checkpoint = str(tmp / 'model.pth')
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=CLASSES, palette=PALETTE))),
+        checkpoint)
+    images = tmp / 'images'
+    images.mkdir()
+    for i in range(2):
+        cv2.imwrite(str(images / f'scene_{i}.png'), make_scene(i)[0])
+    return checkpoint, str(images)
+
+
+def test_mmseg_apis(model_files):
+    checkpoint, images = model_files
+    model = init_model(CONFIG, checkpoint, device='cpu')
+    assert type(model.decode_head).__module__.startswith('mmseg_encnet')
+    assert model.dataset_meta['classes'] == CLASSES
+    image = osp.join(images, 'scene_0.png')
+    result = inference_model(model, image)
+    assert result.pred_sem_seg.data.shape == (1, 128, 256)
+    assert result.seg_logits.data.shape == (6, 128, 256)
+
+    inferencer = MMSegInferencer(
+        model=CONFIG, weights=checkpoint, device='cpu')
+    out = inferencer(image, return_datasamples=True)
+    torch.testing.assert_close(out.pred_sem_seg.data,
+                               result.pred_sem_seg.data)
+
+
+def test_infer_tool_writes_masks_overlays_and_presence(model_files, tmp_path):
+    checkpoint, images = model_files
+    out_dir = tmp_path / 'out'
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    result = subprocess.run([
+        sys.executable, osp.join(ROOT, 'tools/infer.py'), CONFIG, checkpoint,
+        images, '--out-dir', str(out_dir), '--device', 'cpu'
+    ], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    written = sorted(os.listdir(out_dir))
+    assert written == [
+        f'scene_{i}_{kind}.png' for i in range(2)
+        for kind in ('mask', 'overlay', 'presence')
+    ]
+    mask = cv2.imread(str(out_dir / 'scene_0_mask.png'))
+    assert mask.shape == (128, 256, 3)
+    # Every mask colour is a palette colour.
+    colours = {tuple(c) for c in mask.reshape(-1, 3)}
+    assert colours <= {tuple(c[::-1]) for c in PALETTE}
+
+
+def test_infer_tool_rejects_missing_images(model_files, tmp_path):
+    checkpoint, _ = model_files
+    result = subprocess.run([
+        sys.executable, osp.join(ROOT, 'tools/infer.py'), CONFIG, checkpoint,
+        str(tmp_path / 'nothing-*.png'), '--out-dir', str(tmp_path)
+    ], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert 'no image found' in result.stderr
+
+
+@pytest.mark.parametrize('dynamic', [False, True])
+def test_onnx_export_matches_pytorch(model_files, tmp_path, dynamic):
+    pytest.importorskip('onnxruntime')
+    checkpoint, images = model_files
+    model = init_model(CONFIG, checkpoint, device='cpu')
+    model.train()  # export must not depend on the caller's mode
+    path = str(tmp_path / 'model.onnx')
+    wrapper = export_onnx(model, (128, 256), path, dynamic=dynamic)
+    assert not wrapper.training and not model.training
+
+    img = cv2.imread(osp.join(images, 'scene_1.png'))
+    real = model.data_preprocessor(
+        dict(inputs=[torch.from_numpy(img).permute(2, 0, 1).float()]),
+        training=False)['inputs']
+    torch.manual_seed(0)
+    inputs = [torch.randn(1, 3, 128, 256), real]
+    if dynamic:
+        inputs.append(torch.randn(2, 3, 96, 160))
+    diffs = check_onnx(path, wrapper, inputs)
+    assert max(diffs) <= 1e-3, diffs
+    import onnx
+    ops = {node.op_type for node in onnx.load(path).graph.node}
+    assert {'MatMul', 'Softmax'} <= ops

@@ -1,0 +1,37 @@
+"""Convert a PyTorch-Encoding EncNet checkpoint to an mmseg_encnet one.
+
+    python tools/convert_pytorch_encoding.py SRC.pth DST.pth
+
+The result loads into an EncNet config with mmseg's ResNetV1c deep stem of
+128 channels (``backbone=dict(stem_channels=128)``, mmseg's ``r50s``), e.g.
+``--cfg-options load_from=DST.pth``. Unknown keys stop the conversion.
+"""
+import argparse
+import os
+import os.path as osp
+
+import torch
+
+from mmseg_encnet.converters import convert_pytorch_encoding
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('src', help='PyTorch-Encoding checkpoint')
+    parser.add_argument('dst', help='where to write the converted one')
+    args = parser.parse_args()
+    if not osp.isfile(args.src):
+        raise SystemExit(f'checkpoint not found: {args.src}')
+    checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    converted = convert_pytorch_encoding(state_dict)
+    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
+    tmp = f'{args.dst}.tmp'
+    torch.save(dict(state_dict=converted,
+                    meta=dict(converted_from=osp.basename(args.src))), tmp)
+    os.replace(tmp, args.dst)
+    print(f'converted {len(converted)} tensors to {args.dst}')
+
+
+if __name__ == '__main__':
+    main()
