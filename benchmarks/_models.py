@@ -13,18 +13,10 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-import mmseg_encnet  # noqa: F401
+from mmseg_encnet.engine.config_check import sync_bn_to_bn
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/encnet_r50.py')
-
-
-def _bn(cfg):
-    if isinstance(cfg, dict):
-        if cfg.get('type') == 'SyncBN':
-            cfg['type'] = 'BN'
-        for value in cfg.values():
-            _bn(value)
 
 
 def build_encnet(impl: str, num_codes: int = 32) -> torch.nn.Module:
@@ -37,7 +29,7 @@ def build_encnet(impl: str, num_codes: int = 32) -> torch.nn.Module:
         cfg.model.decode_head.type = 'EncHead'
         cfg.model.decode_head.loss_se_decode = dict(
             type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)
-    _bn(cfg.model)
+    sync_bn_to_bn(cfg.model)
     return MODELS.build(cfg.model)
 
 

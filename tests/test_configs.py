@@ -7,6 +7,7 @@ from mmengine.config import Config
 from mmseg.registry import MODELS
 
 from mmseg_encnet import EncHead, SELoss
+from mmseg_encnet.engine.config_check import sync_bn_to_bn
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
@@ -22,18 +23,6 @@ NUM_CLASSES = {
     'demo': 6,
     'encnet_r50.py': 19,
 }
-
-
-def to_bn(cfg):
-    """SyncBN needs CUDA and a process group: use BN on the CPU."""
-    if isinstance(cfg, dict):
-        if cfg.get('type') == 'SyncBN':
-            cfg['type'] = 'BN'
-        for value in cfg.values():
-            to_bn(value)
-    elif isinstance(cfg, list):
-        for value in cfg:
-            to_bn(value)
 
 
 def test_model_zoo_is_complete():
@@ -59,7 +48,7 @@ def test_config_builds(path):
     assert cfg.custom_imports['imports'] == ['mmseg_encnet']
     model_cfg = cfg.model
     model_cfg.pretrained = None
-    to_bn(model_cfg)
+    sync_bn_to_bn(model_cfg)
     model = MODELS.build(model_cfg)
     num_classes = next(n for key, n in NUM_CLASSES.items()
                        if key in osp.basename(path))

@@ -8,6 +8,8 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
 
+from .config_check import check_config
+
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     """The arguments mmseg's tools share: work dir, options, launcher."""
@@ -45,6 +47,7 @@ def load_config(args: argparse.Namespace) -> Config:
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
+    check_config(cfg)
     setup_cpu_distributed(cfg)
     return cfg
 

@@ -1,0 +1,126 @@
+"""Config mistakes found before training starts, each naming its field.
+
+- ``in_channels``/``in_index`` of every head against what the backbone
+  really outputs (a forward on the ``meta`` device: shapes, no compute);
+- ``num_classes`` of the decode head, the auxiliary heads and the dataset.
+"""
+import copy
+from typing import List, Optional
+
+import torch
+from mmengine.config import Config, ConfigDict
+from mmseg.registry import DATASETS, MODELS
+
+
+class ConfigError(ValueError):
+    """A config field that cannot work, with what was expected."""
+
+
+def _heads(model_cfg: ConfigDict) -> List[tuple]:
+    heads = [('model.decode_head', model_cfg.get('decode_head'))]
+    aux = model_cfg.get('auxiliary_head')
+    if isinstance(aux, (list, tuple)):
+        heads += [(f'model.auxiliary_head[{i}]', h) for i, h in enumerate(aux)]
+    elif aux is not None:
+        heads.append(('model.auxiliary_head', aux))
+    return [(name, head) for name, head in heads if head is not None]
+
+
+def sync_bn_to_bn(cfg):
+    """Replace SyncBN (CUDA and a process group only) by BN, in place."""
+    if isinstance(cfg, dict):
+        if cfg.get('type') == 'SyncBN':
+            cfg['type'] = 'BN'
+        for value in cfg.values():
+            sync_bn_to_bn(value)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            sync_bn_to_bn(value)
+    return cfg
+
+
+def backbone_channels(model_cfg: ConfigDict) -> Optional[List[int]]:
+    """Channels of each backbone output, from a forward on the meta device
+    (None when the backbone cannot run there)."""
+    cfg = sync_bn_to_bn(copy.deepcopy(model_cfg.backbone))
+    cfg.pop('init_cfg', None)
+    cfg.pop('pretrained', None)
+    try:
+        with torch.device('meta'):
+            backbone = MODELS.build(cfg)
+            outputs = backbone(torch.empty(1, 3, 64, 64))
+    except Exception:  # an exotic backbone: leave the check to the run
+        return None
+    return [out.shape[1] for out in outputs]
+
+
+def check_heads(model_cfg: ConfigDict) -> None:
+    """``in_channels``/``in_index`` of each head match the backbone."""
+    channels = backbone_channels(model_cfg)
+    if channels is None or model_cfg.get('neck') is not None:
+        return
+    for name, head in _heads(model_cfg):
+        in_index = head.get('in_index', -1)
+        in_channels = head.get('in_channels')
+        indices = list(in_index) if isinstance(in_index,
+                                               (list, tuple)) else [in_index]
+        wanted = list(in_channels) if isinstance(in_channels,
+                                                 (list, tuple)) else [
+                                                     in_channels
+                                                 ]
+        bad = [i for i in indices if not -len(channels) <= i < len(channels)]
+        if bad:
+            raise ConfigError(
+                f'{name}.in_index={in_index}: the backbone has '
+                f'{len(channels)} outputs (indices 0..{len(channels) - 1})')
+        if head.get('input_transform') == 'resize_concat':
+            wanted = [sum(wanted)]
+            actual = [sum(channels[i] for i in indices)]
+        else:
+            actual = [channels[i] for i in indices]
+        if len(wanted) != len(actual) or wanted != actual:
+            raise ConfigError(
+                f'{name}.in_channels={in_channels} does not match the '
+                f'backbone outputs selected by in_index={in_index}, which '
+                f'have {actual if len(actual) > 1 else actual[0]} channels '
+                f'(backbone outputs: {channels})')
+
+
+def dataset_classes(cfg: Config) -> Optional[int]:
+    """Number of classes of the training dataset, if the config tells."""
+    dataset = cfg.get('train_dataloader', {}).get('dataset')
+    while dataset is not None and 'dataset' in dataset:  # wrappers
+        dataset = dataset['dataset']
+    if dataset is None:
+        return None
+    metainfo = dataset.get('metainfo') or {}
+    if 'classes' in metainfo:
+        return len(metainfo['classes'])
+    dataset_cls = DATASETS.get(dataset['type']) if isinstance(
+        dataset.get('type'), str) else dataset.get('type')
+    classes = getattr(dataset_cls, 'METAINFO', {}).get('classes')
+    return len(classes) if classes else None
+
+
+def check_num_classes(cfg: Config) -> None:
+    """All heads and the dataset agree on the number of classes."""
+    heads = _heads(cfg.model)
+    counts = {name: head.get('num_classes') for name, head in heads}
+    expected = dataset_classes(cfg)
+    source = 'the training dataset'
+    if expected is None:
+        name, head = heads[0]
+        expected, source = head.get('num_classes'), f'{name}.num_classes'
+    for name, count in counts.items():
+        if count is not None and count != expected:
+            raise ConfigError(
+                f'{name}.num_classes={count}, but {source} has {expected} '
+                'classes')
+
+
+def check_config(cfg: Config) -> None:
+    """Run every check; raise :class:`ConfigError` at the first mistake."""
+    if cfg.get('model', {}).get('backbone') is None:
+        return
+    check_heads(cfg.model)
+    check_num_classes(cfg)

@@ -1,0 +1,69 @@
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from mmseg_encnet.engine.config_check import (ConfigError, backbone_channels,
+                                              check_config)
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def load(path='configs/encnet_r50.py'):
+    return Config.fromfile(osp.join(ROOT, path))
+
+
+@pytest.mark.parametrize('path', [
+    'configs/encnet_r50.py', 'configs/demo/encnet_r18-d8_demo.py',
+    'configs/demo/fcn_r18-d8_demo.py',
+    'configs/encnet/encnet_r101-d8_4xb4-80k_ade20k-512x512.py',
+    'configs/encnet/encnet_r50-d8-se34_4xb2-40k_cityscapes-512x1024.py'
+])
+def test_shipped_configs_pass(path):
+    check_config(load(path))
+
+
+def test_backbone_channels_on_meta_device():
+    assert backbone_channels(load().model) == [256, 512, 1024, 2048]
+
+
+def test_in_channels_mismatch_names_the_field():
+    cfg = load()
+    cfg.model.decode_head.in_channels = [512, 1024, 1024]
+    with pytest.raises(ConfigError,
+                       match=r'model\.decode_head\.in_channels=\[512, 1024, '
+                       r'1024\].*\[512, 1024, 2048\]'):
+        check_config(cfg)
+    cfg = load()
+    cfg.model.auxiliary_head.in_index = 3
+    with pytest.raises(ConfigError,
+                       match=r'model\.auxiliary_head\.in_channels=1024.*2048'):
+        check_config(cfg)
+    cfg = load()
+    cfg.model.decode_head.in_index = (1, 2, 4)
+    with pytest.raises(ConfigError, match=r'in_index=\(1, 2, 4\).*4 outputs'):
+        check_config(cfg)
+
+
+def test_num_classes_mismatch_names_the_field():
+    cfg = load()
+    cfg.model.auxiliary_head.num_classes = 150
+    with pytest.raises(ConfigError,
+                       match=r'model\.auxiliary_head\.num_classes=150, but '
+                       r'the training dataset has 19'):
+        check_config(cfg)
+    cfg = load('configs/demo/encnet_r18-d8_demo.py')
+    cfg.model.decode_head.num_classes = 19
+    with pytest.raises(ConfigError, match=r'decode_head\.num_classes=19.*6'):
+        check_config(cfg)
+
+
+def test_train_tool_reports_config_errors(tmp_path):
+    from mmseg_encnet.cli import train
+    with pytest.raises(ConfigError, match='num_classes'):
+        train.main([
+            osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py'),
+            '--work-dir', str(tmp_path), '--cfg-options',
+            'model.auxiliary_head.num_classes=5'
+        ])
+    assert not list(tmp_path.iterdir())  # failed before writing anything
