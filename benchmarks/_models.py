@@ -5,6 +5,7 @@ SE loss differ (mmseg's ``EncHead`` with mmseg's sigmoid cross-entropy, as in
 mmseg's config). SyncBN becomes BN where there is no process group.
 """
 import os.path as osp
+from typing import Optional
 
 import torch
 from mmengine.config import Config
@@ -19,11 +20,15 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/encnet_r50.py')
 
 
-def build_encnet(impl: str, num_codes: int = 32) -> torch.nn.Module:
+def build_encnet(impl: str,
+                 num_codes: int = 32,
+                 test_cfg: Optional[dict] = None) -> torch.nn.Module:
     """EncNet-R50-D8 with ``impl`` ('ours' or 'mmseg') as the decode head."""
     init_default_scope('mmseg')
     cfg = Config.fromfile(CONFIG)
     cfg.model.pretrained = None
+    if test_cfg is not None:
+        cfg.model.test_cfg = test_cfg
     cfg.model.decode_head.num_codes = num_codes
     if impl == 'mmseg':
         cfg.model.decode_head.type = 'EncHead'

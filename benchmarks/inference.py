@@ -18,14 +18,13 @@ from _models import build_encnet, random_batch
 
 def worker(args: argparse.Namespace) -> None:
     device = torch.device(args.device)
-    model = build_encnet(args.impl).to(device).eval()
+    test_cfg = dict(mode='whole')
     if args.mode == 'slide':
         crop = (args.height // 2, args.width // 2)
-        model.test_cfg = dict(
+        test_cfg = dict(
             mode='slide', crop_size=crop,
             stride=(crop[0] * 2 // 3, crop[1] * 2 // 3))
-    else:
-        model.test_cfg = dict(mode='whole')
+    model = build_encnet(args.impl, test_cfg=test_cfg).to(device).eval()
     inputs, samples = random_batch(args.height, args.width, device=device)
 
     @torch.no_grad()

@@ -67,8 +67,8 @@ def main() -> None:
     for run in runs:
         cmd = [sys.executable, osp.join(HERE, run[0]), *run[1:]]
         print('$ python benchmarks/' + ' '.join(run), flush=True)
-        out = subprocess.run(
-            cmd, check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(  # errors go straight to our stderr
+            cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
         print(out, flush=True)
         sections.append(out.strip())
     with open(args.out, 'w') as f:

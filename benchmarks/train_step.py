@@ -28,10 +28,16 @@ def encoding_share(step, model, device: torch.device) -> float:
     """
     encoding = model.decode_head.enc_module.encoding[0]
     scope = record_function('Encoding.forward')
+
+    def enter(*_) -> None:
+        scope.__enter__()
+
+    def leave(*_) -> None:
+        scope.__exit__(None, None, None)
+
     hooks = [
-        encoding.register_forward_pre_hook(lambda *_: scope.__enter__()),
-        encoding.register_forward_hook(
-            lambda *_: scope.__exit__(None, None, None))
+        encoding.register_forward_pre_hook(enter),
+        encoding.register_forward_hook(leave)
     ]
     activities = [ProfilerActivity.CPU]
     if device.type == 'cuda':

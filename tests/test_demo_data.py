@@ -1,3 +1,4 @@
+import os
 import os.path as osp
 
 import cv2
@@ -9,6 +10,17 @@ from mmseg_encnet.datasets.demo_street import (BOAT, CAR, CLASSES,
                                                IMAGE_SIZE, ROAD, SPLITS,
                                                WATER, make_demo_data,
                                                make_scene)
+
+
+def build_dataset(root, split):
+    init_default_scope('mmseg')
+    return DATASETS.build(
+        dict(
+            type='mmseg_encnet.DemoStreetDataset',
+            data_root=root,
+            data_prefix=dict(
+                img_path=f'leftImg8bit/{split}', seg_map_path=f'gtFine/{split}'),
+            pipeline=[]))
 
 
 def test_scenes_are_deterministic_and_context_dependent():
@@ -43,7 +55,7 @@ def test_dataset_in_cityscapes_layout(tmp_path):
     for split, count in SPLITS.items():
         images = sorted(
             osp.join(root, 'leftImg8bit', split, 'demotown', f)
-            for f in __import__('os').listdir(
+            for f in os.listdir(
                 osp.join(root, 'leftImg8bit', split, 'demotown')))
         assert len(images) == count
         label_path = images[0].replace('leftImg8bit', 'gtFine', 1).replace(
@@ -51,26 +63,11 @@ def test_dataset_in_cityscapes_layout(tmp_path):
         label = cv2.imread(label_path, cv2.IMREAD_UNCHANGED)
         assert label.shape == IMAGE_SIZE and label.max() < len(CLASSES)
 
-    init_default_scope('mmseg')
-    dataset = DATASETS.build(
-        dict(
-            type='mmseg_encnet.DemoStreetDataset',
-            data_root=root,
-            data_prefix=dict(
-                img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
-            pipeline=[]))
+    dataset = build_dataset(root, 'val')
     assert len(dataset) == SPLITS['val']
     assert dataset.metainfo['classes'] == CLASSES
 
 
 def test_dataset_generates_missing_data(tmp_path):
-    root = str(tmp_path / 'generated')
-    init_default_scope('mmseg')
-    dataset = DATASETS.build(
-        dict(
-            type='mmseg_encnet.DemoStreetDataset',
-            data_root=root,
-            data_prefix=dict(
-                img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
-            pipeline=[]))
+    dataset = build_dataset(str(tmp_path / 'generated'), 'train')
     assert len(dataset) == SPLITS['train']

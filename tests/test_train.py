@@ -7,6 +7,7 @@ import copy
 import os
 import os.path as osp
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -164,3 +165,59 @@ def test_divergence_stops_training_and_keeps_last_good_checkpoint(
     assert ckpt['meta']['iter'] < 12
     assert all(v.isfinite().all() for v in ckpt['state_dict'].values()
                if v.is_floating_point())
+
+
+def train_subprocess(work_dir, data_root, iters, checkpoint_every,
+                     resume=False):
+    """tools/train.py in a process of its own, deterministic on the CPU."""
+    env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
+    cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG,
+           '--work-dir', work_dir] + (['--resume'] if resume else []) + [
+               '--cfg-options'
+           ] + short_options(data_root, iters) + [
+               f'default_hooks.checkpoint.interval={checkpoint_every}',
+               'default_hooks.checkpoint.max_keep_ckpts=100',
+               f'train_cfg.val_interval={iters}',
+               'randomness.deterministic=True',
+           ]
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def final_weights(work_dir, iters):
+    return torch.load(osp.join(work_dir, f'iter_{iters}.pth'),
+                      weights_only=True)['state_dict']
+
+
+def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, data_root):
+    """Kill between checkpoints; --resume ends with the same weights."""
+    iters = 6
+    reference = str(tmp_path / 'reference')
+    proc = train_subprocess(reference, data_root, iters, 2)
+    assert proc.wait(timeout=600) == 0, proc.stdout.read()[-3000:]
+
+    work_dir = str(tmp_path / 'killed')
+    proc = train_subprocess(work_dir, data_root, iters, 2)
+    log = []
+    for line in proc.stdout:  # kill in iteration 3, after iter_2.pth
+        log.append(line)
+        if re.search(r'Iter\(train\) \[3/6\]', line):
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, ''.join(log)[-3000:]
+    assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
+    assert not osp.isfile(osp.join(work_dir, 'iter_4.pth'))
+    logs_before = sorted(os.listdir(work_dir))
+
+    proc = train_subprocess(work_dir, data_root, iters, 2, resume=True)
+    out = proc.stdout.read()
+    assert proc.wait(timeout=600) == 0, out[-3000:]
+    assert 'resumed epoch: 0, iter: 2' in out
+    assert set(logs_before) <= set(os.listdir(work_dir))  # nothing lost
+    resumed, ref = final_weights(work_dir, iters), final_weights(
+        reference, iters)
+    assert resumed.keys() == ref.keys()
+    for key in ref:
+        torch.testing.assert_close(resumed[key], ref[key], rtol=1e-5,
+                                   atol=1e-6, msg=key)

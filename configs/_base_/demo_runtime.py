@@ -31,6 +31,7 @@ default_hooks = dict(
     visualization=dict(type='SegVisualizationHook', draw=True, interval=8))
 custom_hooks = [
     dict(type='mmseg_encnet.NonFiniteLossHook'),
+    dict(type='mmseg_encnet.RNGStateHook'),
     dict(type='mmseg_encnet.TrainingCurveHook')
 ]
 env_cfg = dict(cudnn_benchmark=False)

@@ -1,3 +1,7 @@
-from .hooks import NonFiniteLossHook, TrainingCurveHook, plot_training_curves
+from .hooks import (NonFiniteLossHook, RNGStateHook, TrainingCurveHook,
+                    plot_training_curves)
 
-__all__ = ['NonFiniteLossHook', 'TrainingCurveHook', 'plot_training_curves']
+__all__ = [
+    'NonFiniteLossHook', 'RNGStateHook', 'TrainingCurveHook',
+    'plot_training_curves'
+]
