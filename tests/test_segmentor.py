@@ -74,3 +74,24 @@ def test_second_enc_head_as_auxiliary():
     model = MODELS.build(cfg)
     losses = model(**model.data_preprocessor(batch(), True), mode='loss')
     assert {'decode.loss_se', 'aux.loss_se', 'aux.loss_ce'} <= set(losses)
+
+
+def test_mmseg_zoo_checkpoint_loads_strictly(tmp_path):
+    """A checkpoint of mmseg's EncNet (zoo layout: state_dict + meta) loads
+    into our config with strict=True and gives the same logits."""
+    from mmengine.runner import load_checkpoint
+    torch.manual_seed(0)
+    theirs = MODELS.build(tiny_encnet_cfg('EncHead')).eval()
+    path = tmp_path / 'encnet_zoo.pth'
+    torch.save(
+        dict(
+            state_dict=theirs.state_dict(),
+            meta=dict(dataset_meta=dict(classes=tuple('abcde')))), path)
+    ours = MODELS.build(tiny_encnet_cfg('mmseg_encnet.EncHead')).eval()
+    load_checkpoint(ours, str(path), strict=True)
+    data = theirs.data_preprocessor(batch(), False)
+    with torch.no_grad():
+        ref = theirs(data['inputs'], mode='tensor')
+        out = ours(data['inputs'], mode='tensor')
+    for o, r in zip(out, ref):
+        assert (o - r).abs().max() <= 1e-4 * r.abs().max()
