@@ -35,10 +35,14 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true')
-    parser.add_argument('--out', default=osp.join(HERE, 'results.md'))
+    parser.add_argument(
+        '--out',
+        default=osp.join(HERE, 'results.md'),
+        help='Markdown tables; scaling.png goes beside it')
     parser.add_argument('--amp', action='store_true',
                         help='also measure an autocast training step (CUDA)')
     args = parser.parse_args()
+    plot = osp.join(osp.dirname(osp.abspath(args.out)), 'scaling.png')
 
     if args.quick:
         runs = [
@@ -47,15 +51,14 @@ def main() -> None:
              '--steps', '2'],
             ['inference.py', '--height', '512', '--width', '1024',
              '--steps', '1'],
-            ['scaling.py', '--quick', '--plot',
-             osp.join(HERE, 'scaling.png')],
+            ['scaling.py', '--quick', '--plot', plot],
         ]
     else:
         runs = [
             ['encoding.py', '--rounds', '2'],
             ['train_step.py', '--rounds', '2'],
             ['inference.py'],
-            ['scaling.py', '--plot', osp.join(HERE, 'scaling.png')],
+            ['scaling.py', '--plot', plot],
         ]
     if args.amp:
         runs.append(runs[1] + ['--amp'])

@@ -11,11 +11,14 @@ else (a pickled ``os.system`` call, say) is still refused before any of it
 runs.
 """
 import inspect
+import os.path as osp
 import pickle
+import zipfile
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
+from mmengine.runner import find_latest_checkpoint
 
 try:  # numpy >= 2
     from numpy._core import multiarray as _multiarray
@@ -51,3 +54,22 @@ def mmengine_checkpoint_globals() -> list:
 def allow_mmengine_checkpoints() -> None:
     """Allowlist the types of :func:`mmengine_checkpoint_globals`."""
     torch.serialization.add_safe_globals(mmengine_checkpoint_globals())
+
+
+def check_resumable(work_dir: str) -> None:
+    """Fail clearly when the checkpoint ``--resume`` would load is truncated.
+
+    Checkpoints that this package's runner writes are complete or absent;
+    this catches one written in place by another tool and cut short.
+
+    Raises:
+        ValueError: The latest checkpoint is not a complete zip archive.
+    """
+    latest = find_latest_checkpoint(work_dir)
+    if latest is not None and osp.isfile(latest) and not zipfile.is_zipfile(
+            latest):
+        raise ValueError(
+            f'{latest} is truncated or not a PyTorch checkpoint (was the run '
+            'killed while saving it?). Delete it and point '
+            f'{osp.join(work_dir, "last_checkpoint")} at the previous '
+            'checkpoint to resume from there.')

@@ -8,6 +8,7 @@ from mmengine.registry import Registry
 from mmseg.registry import DATASETS as MMSEG_DATASETS
 from mmseg.registry import HOOKS as MMSEG_HOOKS
 from mmseg.registry import MODELS as MMSEG_MODELS
+from mmseg.registry import RUNNERS as MMSEG_RUNNERS
 
 MODELS = Registry(
     'model',
@@ -22,5 +23,10 @@ DATASETS = Registry(
 HOOKS = Registry(
     'hook',
     parent=MMSEG_HOOKS,
+    scope='mmseg_encnet',
+    locations=['mmseg_encnet.engine'])
+RUNNERS = Registry(
+    'runner',
+    parent=MMSEG_RUNNERS,
     scope='mmseg_encnet',
     locations=['mmseg_encnet.engine'])

@@ -74,3 +74,52 @@ def test_getattr_is_limited_to_history_buffer_statistics(
         torch.load(path, weights_only=True)
     torch.save(dict(meta=GetAttr(HistoryBuffer, 'mean')), path)
     assert torch.load(path, weights_only=True)['meta'] is HistoryBuffer.mean
+
+
+def test_truncated_checkpoint_is_reported_on_resume(tmp_path):
+    from mmseg_encnet.checkpoint import check_resumable
+    good = tmp_path / 'iter_2.pth'
+    torch.save(dict(state_dict=dict(w=torch.ones(3))), good)
+    (tmp_path / 'last_checkpoint').write_text(str(good))
+    check_resumable(str(tmp_path))  # complete: fine
+    data = good.read_bytes()
+    bad = tmp_path / 'iter_4.pth'
+    bad.write_bytes(data[:len(data) // 2])
+    (tmp_path / 'last_checkpoint').write_text(str(bad))
+    with pytest.raises(ValueError, match=r'iter_4\.pth is truncated'):
+        check_resumable(str(tmp_path))
+    check_resumable(str(tmp_path / 'empty'))  # nothing to resume: fine
+
+
+def test_runner_writes_checkpoints_atomically(tmp_path, monkeypatch):
+    """A save cut short leaves the previous checkpoint and no partial
+    file under the final name."""
+    import mmengine.runner.runner as runner_module
+    from mmseg_encnet.engine import Runner
+
+    class Stub(Runner):  # only save_checkpoint is exercised
+        def __init__(self):
+            pass
+
+    def interrupted_save(checkpoint, filepath, **kwargs):
+        with open(filepath, 'wb') as f:
+            f.write(b'PK\x03\x04 half a checkpoint')
+        raise KeyboardInterrupt('killed while saving')
+
+    def base_save(self, out_dir, filename, *args, **kwargs):
+        runner_module.save_checkpoint({}, os.path.join(out_dir, filename))
+
+    monkeypatch.setattr(runner_module, 'save_checkpoint', interrupted_save)
+    monkeypatch.setattr(runner_module.Runner, 'save_checkpoint', base_save)
+    previous = tmp_path / 'iter_2.pth'
+    previous.write_bytes(b'complete')
+    with pytest.raises(KeyboardInterrupt):
+        Stub().save_checkpoint(str(tmp_path), 'iter_4.pth')
+    assert not (tmp_path / 'iter_4.pth').exists()
+    assert previous.read_bytes() == b'complete'
+
+    monkeypatch.setattr(runner_module, 'save_checkpoint',
+                        lambda c, path, **k: open(path, 'wb').write(b'ok'))
+    Stub().save_checkpoint(str(tmp_path), 'iter_4.pth')
+    assert (tmp_path / 'iter_4.pth').read_bytes() == b'ok'
+    assert not (tmp_path / '.iter_4.pth.partial').exists()

@@ -16,9 +16,9 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
-from mmengine.runner import Runner
 
 from mmseg_encnet.cli import train as train_cli
+from mmseg_encnet.engine import Runner
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')

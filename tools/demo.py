@@ -8,9 +8,9 @@ import argparse
 import os.path as osp
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
 from mmseg_encnet.datasets import make_demo_data
+from mmseg_encnet.engine import Runner
 
 
 def main() -> None:

@@ -4,9 +4,9 @@ import os.path as osp
 from typing import List, Optional
 
 from mmengine.config import Config
-from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
+from ..engine import Runner
 from ..engine.launch import add_common_args, load_config
 
 

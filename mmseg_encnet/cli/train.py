@@ -2,9 +2,10 @@
 import argparse
 from typing import List, Optional
 
-from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
+from ..checkpoint import check_resumable
+from ..engine import Runner
 from ..engine.launch import add_common_args, load_config
 
 
@@ -31,6 +32,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
+    if args.resume:
+        check_resumable(cfg.work_dir)
     runner = (RUNNERS.build(cfg)
               if 'runner_type' in cfg else Runner.from_cfg(cfg))
     runner.train()
