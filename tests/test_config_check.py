@@ -67,3 +67,21 @@ def test_train_tool_reports_config_errors(tmp_path):
             'model.auxiliary_head.num_classes=5'
         ])
     assert not list(tmp_path.iterdir())  # failed before writing anything
+
+
+def test_missing_data_root_says_what_layout_is_expected(tmp_path):
+    from mmseg_encnet.engine.config_check import check_data
+    cfg = load()
+    cfg.train_dataloader.dataset.data_root = str(tmp_path / 'cityscapes')
+    with pytest.raises(FileNotFoundError,
+                       match=r"train_dataloader\.dataset: folder .*cityscapes/"
+                       r"leftImg8bit/train.*CityscapesDataset expects images "
+                       r"under data_root/leftImg8bit/train and labels under "
+                       r"data_root/gtFine/train"):
+        check_data(cfg, ['train_dataloader'])
+    for split in ('leftImg8bit/train', 'gtFine/train'):
+        (tmp_path / 'cityscapes' / split).mkdir(parents=True)
+    check_data(cfg, ['train_dataloader'])
+    # The demo data is written on first use: nothing to check.
+    check_data(load('configs/demo/encnet_r18-d8_demo.py'),
+               ['train_dataloader'])

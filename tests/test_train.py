@@ -11,6 +11,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 import torch
@@ -227,3 +229,57 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, data_root):
     for key in ref:
         torch.testing.assert_close(resumed[key], ref[key], rtol=1e-5,
                                    atol=1e-6, msg=key)
+
+
+def test_killed_worker_fails_every_rank_fast_then_resume(tmp_path, data_root):
+    """SIGKILL one of two workers: the launcher stops the whole job within a
+    bounded time, and --resume continues from the last checkpoint."""
+    work_dir = str(tmp_path / 'work')
+    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1',
+               PYTHONWARNINGS='ignore')
+    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
+    options = short_options(data_root, 40, batch_size=1) + [
+        'default_hooks.checkpoint.interval=2'
+    ]
+    launcher = subprocess.Popen(
+        ['bash', osp.join(ROOT, 'tools/dist_train.sh'), CONFIG, '2',
+         '--work-dir', work_dir, '--cfg-options'] + options,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True)
+    # Drain the output in the background so that the workers never block on
+    # a full pipe; wait for the first checkpoint to be complete.
+    output = threading.Thread(target=launcher.stdout.read, daemon=True)
+    output.start()
+    last = osp.join(work_dir, 'last_checkpoint')
+    deadline = time.monotonic() + 120
+    while not osp.isfile(last) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert osp.isfile(last)
+    # The workers are the children of the launcher (torchrun).
+    torchrun = subprocess.run(
+        ['pgrep', '-s', str(launcher.pid), '-f', 'torch.distributed.run'],
+        capture_output=True, text=True).stdout.split()
+    assert len(torchrun) == 1, torchrun
+    workers = [
+        int(pid) for pid in subprocess.run(
+            ['pgrep', '-P', torchrun[0]], capture_output=True,
+            text=True).stdout.split()
+    ]
+    assert len(workers) == 2, workers
+    killed_at = time.monotonic()
+    os.kill(max(workers), signal.SIGKILL)
+    assert launcher.wait(timeout=120) != 0
+    assert time.monotonic() - killed_at < 120
+    for pid in workers:  # no rank is left behind, hanging in a collective
+        assert subprocess.run(['kill', '-0', str(pid)],
+                              capture_output=True).returncode != 0
+
+    result = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG,
+         '--work-dir', work_dir, '--resume', '--cfg-options'] +
+        short_options(data_root, 4) + ['default_hooks.checkpoint.interval=2'],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r'resumed epoch: 0, iter: [2-9]', result.stdout +
+                     result.stderr)
+    assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))

@@ -26,7 +26,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    cfg = load_config(args)
+    cfg = load_config(args, ('train_dataloader', 'val_dataloader'))
     if args.amp:
         if cfg.optim_wrapper.type != 'AmpOptimWrapper':
             cfg.optim_wrapper.type = 'AmpOptimWrapper'

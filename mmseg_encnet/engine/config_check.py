@@ -2,10 +2,12 @@
 
 - ``in_channels``/``in_index`` of every head against what the backbone
   really outputs (a forward on the ``meta`` device: shapes, no compute);
-- ``num_classes`` of the decode head, the auxiliary heads and the dataset.
+- ``num_classes`` of the decode head, the auxiliary heads and the dataset;
+- the data folders the run will read.
 """
 import copy
-from typing import List, Optional
+import os.path as osp
+from typing import List, Optional, Sequence
 
 import torch
 from mmengine.config import Config, ConfigDict
@@ -124,3 +126,33 @@ def check_config(cfg: Config) -> None:
         return
     check_heads(cfg.model)
     check_num_classes(cfg)
+
+
+def check_data(cfg: Config, dataloaders: Sequence[str]) -> None:
+    """The image and label folders of ``dataloaders`` exist.
+
+    Raises:
+        FileNotFoundError: Naming the missing folder and the layout the
+            dataset expects under its ``data_root``.
+    """
+    for key in dataloaders:
+        dataset = cfg.get(key, {}).get('dataset')
+        while dataset is not None and 'dataset' in dataset:  # wrappers
+            dataset = dataset['dataset']
+        generated = str(dataset.get('type', '') if dataset else '').endswith(
+            'DemoStreetDataset') and dataset.get('generate_if_missing', True)
+        if not dataset or generated:  # the demo data is written on first use
+            continue
+        root = dataset.get('data_root') or ''
+        prefix = dataset.get('data_prefix') or {}
+        for field in ('img_path', 'seg_map_path'):
+            folder = osp.join(root, prefix.get(field, ''))
+            if prefix.get(field) is not None and not osp.isdir(folder):
+                raise FileNotFoundError(
+                    f'{key}.dataset: folder {folder!r} does not exist. '
+                    f'{dataset.get("type")} expects images under '
+                    f'data_root/{prefix.get("img_path")} and labels under '
+                    f'data_root/{prefix.get("seg_map_path")} '
+                    f'(data_root={root!r}); set data_root (e.g. --cfg-options '
+                    f'{key}.dataset.data_root=...) or prepare the data as '
+                    "mmseg's docs/en/user_guides/2_dataset_prepare.md says.")

@@ -3,12 +3,13 @@ import argparse
 import os
 import os.path as osp
 from datetime import timedelta
+from typing import Sequence
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
 
-from .config_check import check_config
+from .config_check import check_config, check_data
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -29,11 +30,13 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def load_config(args: argparse.Namespace) -> Config:
+def load_config(args: argparse.Namespace,
+                dataloaders: Sequence[str] = ()) -> Config:
     """Read ``args.config`` and apply the command line on top of it.
 
     The work dir is, in this order: ``--work-dir``, ``work_dir`` of the
-    config, ``./work_dirs/<config name>``.
+    config, ``./work_dirs/<config name>``. The config is checked (see
+    :mod:`.config_check`), the folders of ``dataloaders`` included.
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     if not osp.isfile(args.config):
@@ -48,6 +51,7 @@ def load_config(args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     check_config(cfg)
+    check_data(cfg, dataloaders)
     setup_cpu_distributed(cfg)
     return cfg
 
