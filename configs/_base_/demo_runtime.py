@@ -30,6 +30,7 @@ default_hooks = dict(
     # Overlays of predictions on every 8th val image, in the work dir.
     visualization=dict(type='SegVisualizationHook', draw=True, interval=8))
 custom_hooks = [
+    dict(type='mmseg_encnet.DataCheckHook'),
     dict(type='mmseg_encnet.NonFiniteLossHook'),
     dict(type='mmseg_encnet.RNGStateHook'),
     dict(type='mmseg_encnet.TrainingCurveHook')

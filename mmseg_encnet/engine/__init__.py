@@ -1,8 +1,9 @@
-from .hooks import (NonFiniteLossHook, RNGStateHook, TrainingCurveHook,
+from .hooks import (DataCheckHook, NonFiniteLossHook, RNGStateHook,
+                    TrainingCurveHook, check_image_label_pairs,
                     plot_training_curves)
 from .runner import Runner
 
 __all__ = [
-    'NonFiniteLossHook', 'RNGStateHook', 'TrainingCurveHook',
+    'DataCheckHook', 'check_image_label_pairs', 'NonFiniteLossHook', 'RNGStateHook', 'TrainingCurveHook',
     'plot_training_curves', 'Runner'
 ]
