@@ -88,11 +88,17 @@ def check_heads(model_cfg: ConfigDict) -> None:
                 f'(backbone outputs: {channels})')
 
 
+def _dataset_cfg(cfg: Config, dataloader: str) -> Optional[dict]:
+    """The dataset config of a dataloader, inside any dataset wrappers."""
+    dataset = (cfg.get(dataloader) or {}).get('dataset')
+    while dataset is not None and 'dataset' in dataset:
+        dataset = dataset['dataset']
+    return dataset
+
+
 def dataset_classes(cfg: Config) -> Optional[int]:
     """Number of classes of the training dataset, if the config tells."""
-    dataset = cfg.get('train_dataloader', {}).get('dataset')
-    while dataset is not None and 'dataset' in dataset:  # wrappers
-        dataset = dataset['dataset']
+    dataset = _dataset_cfg(cfg, 'train_dataloader')
     if dataset is None:
         return None
     metainfo = dataset.get('metainfo') or {}
@@ -136,9 +142,7 @@ def check_data(cfg: Config, dataloaders: Sequence[str]) -> None:
             dataset expects under its ``data_root``.
     """
     for key in dataloaders:
-        dataset = cfg.get(key, {}).get('dataset')
-        while dataset is not None and 'dataset' in dataset:  # wrappers
-            dataset = dataset['dataset']
+        dataset = _dataset_cfg(cfg, key)
         generated = str(dataset.get('type', '') if dataset else '').endswith(
             'DemoStreetDataset') and dataset.get('generate_if_missing', True)
         if not dataset or generated:  # the demo data is written on first use
