@@ -2,16 +2,16 @@
 
 Importing the package (or ``custom_imports=dict(imports=['mmseg_encnet'])``
 in a config) registers ``mmseg_encnet.EncHead``, ``mmseg_encnet.SELoss``,
-the demo dataset and hooks, and lets mmengine load its own checkpoints with
-``torch.load(weights_only=True)``.
+the demo dataset and hooks, and routes mmengine's checkpoint loading through
+a restricted unpickler (see :mod:`mmseg_encnet.checkpoint`).
 """
-from .checkpoint import allow_mmengine_checkpoints
+from .checkpoint import use_safe_loaders
 from .datasets import DemoStreetDataset
 from .engine import TrainingCurveHook
 from .models import EncHead, EncModule, Encoding, SELoss, class_presence
 from .registry import DATASETS, HOOKS, MODELS
 
-allow_mmengine_checkpoints()
+use_safe_loaders()
 
 __version__ = '0.1.0'
 __all__ = [

@@ -1,33 +1,58 @@
 """Checkpoints are data, not code.
 
-On torch >= 2.6 ``torch.load`` defaults to ``weights_only=True``, which
-refuses every type outside a small allowlist, and mmengine 0.10 (which calls
-it without the argument) cannot read back its own checkpoints: their
-``message_hub`` holds ``HistoryBuffer`` objects (whose table of statistics
-methods pickles as ``getattr(HistoryBuffer, 'mean')``) and numpy arrays. We add exactly those
-types to torch's allowlist, with ``getattr`` narrowed to those statistics
-methods, and keep ``weights_only=True``: a checkpoint that asks for anything
-else (a pickled ``os.system`` call, say) is still refused before any of it
-runs.
+mmengine 0.10 reads checkpoints with a bare ``torch.load``. Before torch 2.6
+that unpickles anything, so a checkpoint carrying a pickled
+``os.system(...)`` runs it; from torch 2.6 on it is ``weights_only=True``,
+which refuses mmengine's own checkpoints (``HistoryBuffer``, numpy arrays).
+
+Importing ``mmseg_encnet`` (what ``custom_imports`` in our configs does)
+re-registers mmengine's checkpoint loaders (local files, ``http(s)://``,
+``open-mmlab://``, ``torchvision://``, ``mmcls://``, ``s3://``) with ones
+that unpickle through :class:`RestrictedUnpickler`: torch's own
+``weights_only`` allowlist plus exactly what mmengine checkpoints hold. One
+mechanism on every supported torch (2.0 has no ``add_safe_globals``), and
+the allowance stays scoped to checkpoint loads: torch's process-wide
+allowlist is left as it is. So ``--resume``, ``load_from``, pretrained
+``init_cfg``, ``mmseg.apis.init_model``, mmseg's tools and ours all refuse a
+pickled payload before any of it runs.
 """
+import functools
 import inspect
+import io
+import os
 import os.path as osp
 import pickle
 import zipfile
+from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
+from typing import Any, Callable, Dict
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
+from mmengine.dist import get_dist_info
+from mmengine.fileio import get_file_backend
 from mmengine.logging import HistoryBuffer
-from mmengine.runner import find_latest_checkpoint
+from mmengine.runner import CheckpointLoader, find_latest_checkpoint
+from mmengine.runner.checkpoint import (_get_mmengine_home,
+                                        _process_mmcls_checkpoint,
+                                        get_deprecated_model_names,
+                                        get_external_models,
+                                        get_mmcls_models,
+                                        get_torchvision_models)
+from torch._weights_only_unpickler import _get_allowed_globals
 
 try:  # numpy >= 2
-    from numpy._core import multiarray as _multiarray
+    from numpy._core import multiarray
 except ImportError:
-    from numpy.core import multiarray as _multiarray
+    from numpy.core import multiarray
 
 
-def history_buffer_method(owner: object, name: str):
-    """``getattr`` as checkpoints may use it: a HistoryBuffer statistic."""
+def history_buffer_method(owner: object, name: str) -> Callable:
+    """``getattr`` as checkpoints may use it: a HistoryBuffer statistic.
+
+    mmengine's ``HistoryBuffer`` pickles its table of statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``; nothing else may be looked up.
+    """
     method = vars(HistoryBuffer).get(name) if isinstance(name, str) else None
     if (owner is not HistoryBuffer or name.startswith('_')
             or not inspect.isfunction(method)):
@@ -37,23 +62,155 @@ def history_buffer_method(owner: object, name: str):
     return method
 
 
-def mmengine_checkpoint_globals() -> list:
-    """The types beyond torch's defaults that mmengine checkpoints contain."""
-    numpy_types = [
-        np.ndarray, np.dtype, _multiarray._reconstruct,
-        _multiarray.scalar
-    ]
-    # The dtype classes (np.dtypes.Float64DType ...) numpy pickles dtypes by.
-    numpy_types += [type(np.dtype(t)) for t in np.sctypeDict.values()]
-    return [
-        HistoryBuffer, (history_buffer_method, 'builtins.getattr'),
-        *dict.fromkeys(numpy_types)
-    ]
+@functools.lru_cache(maxsize=1)
+def allowed_globals() -> Dict[str, Any]:
+    """``'module.name'`` -> object for every global a checkpoint may name."""
+    allowed = dict(_get_allowed_globals())
+    allowed['_codecs.encode'] = _codecs_encode  # bytes, pickle protocol 2
+    allowed['builtins.set'] = set
+    allowed['builtins.getattr'] = history_buffer_method
+    allowed['mmengine.logging.history_buffer.HistoryBuffer'] = HistoryBuffer
+    allowed['numpy.ndarray'] = np.ndarray
+    allowed['numpy.dtype'] = np.dtype
+    for dtype in set(np.sctypeDict.values()):  # numpy >= 1.25 dtype classes
+        cls = type(np.dtype(dtype))
+        allowed[f'{cls.__module__}.{cls.__qualname__}'] = cls
+    for core in ('numpy.core', 'numpy._core'):  # numpy 1 and 2 pickles
+        allowed[f'{core}.multiarray._reconstruct'] = multiarray._reconstruct
+        allowed[f'{core}.multiarray.scalar'] = multiarray.scalar
+    return allowed
 
 
-def allow_mmengine_checkpoints() -> None:
-    """Allowlist the types of :func:`mmengine_checkpoint_globals`."""
-    torch.serialization.add_safe_globals(mmengine_checkpoint_globals())
+def _codecs_encode(text: str, encoding: str = 'utf-8') -> bytes:
+    """``_codecs.encode`` for text only (how protocol 2 pickles bytes)."""
+    import codecs
+    if not isinstance(text, str):
+        raise pickle.UnpicklingError('_codecs.encode of a non-string')
+    return codecs.encode(text, encoding)
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler that builds only :func:`allowed_globals`."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in NAME_MAPPING:  # Python 2 names (protocol 2)
+            module, name = NAME_MAPPING[(module, name)]
+        module = IMPORT_MAPPING.get(module, module)
+        found = allowed_globals().get(f'{module}.{name}')
+        if found is None:
+            raise pickle.UnpicklingError(
+                f'the checkpoint asks for {module}.{name}, which is not a '
+                'tensor, a number, a numpy array or an mmengine log buffer; '
+                'it could run code, so it is not loaded')
+        return found
+
+
+class restricted_pickle:  # noqa: N801 - stands in for the `pickle` module
+    """The ``pickle_module`` :func:`torch.load` gets from :func:`load`."""
+    Unpickler = RestrictedUnpickler
+
+    @staticmethod
+    def load(file, **kwargs) -> Any:
+        return RestrictedUnpickler(file, **kwargs).load()
+
+
+def load(file, map_location=None) -> Any:
+    """``torch.load`` of a path or file object, building only data.
+
+    Raises:
+        pickle.UnpicklingError: The checkpoint names a global outside
+            :func:`allowed_globals`; the message names the file and it.
+    """
+    try:
+        return torch.load(
+            file,
+            map_location=map_location,
+            pickle_module=restricted_pickle,
+            weights_only=False)  # restricted by pickle_module instead
+    except pickle.UnpicklingError as error:
+        name = file if isinstance(file, (str, os.PathLike)) else 'a stream'
+        raise pickle.UnpicklingError(f'{name}: {error}') from None
+
+
+def load_from_local(filename: str, map_location=None) -> Any:
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename} does not exist')
+    return load(filename, map_location)
+
+
+def download(url: str) -> str:
+    """Fetch ``url`` into torch hub's ``checkpoints`` folder once, as
+    mmengine does (rank 0 first); return the local path. Nothing is
+    unpickled here."""
+    folder = osp.join(torch.hub.get_dir(), 'checkpoints')
+    path = osp.join(folder, osp.basename(urlparse(url).path))
+
+    def fetch():
+        if not osp.isfile(path):
+            os.makedirs(folder, exist_ok=True)
+            torch.hub.download_url_to_file(url, path, progress=False)
+
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        fetch()
+    if world_size > 1:
+        torch.distributed.barrier()
+        if rank > 0:
+            fetch()
+    return path
+
+
+def load_from_http(url: str, map_location=None) -> Any:
+    return load(download(url), map_location)
+
+
+def load_from_openmmlab(filename: str, map_location=None) -> Any:
+    name = filename.split('://', 1)[1]
+    name = get_deprecated_model_names().get(name, name)
+    location = get_external_models()[name]
+    if not location.startswith(('http://', 'https://')):
+        return load_from_local(
+            osp.join(_get_mmengine_home(), location), map_location)
+    return load_from_http(location, map_location)
+
+
+def load_from_torchvision(filename: str, map_location=None) -> Any:
+    url = get_torchvision_models()[filename.split('://', 1)[1]]
+    return load_from_http(url, map_location)
+
+
+def load_from_mmcls(filename: str, map_location=None) -> Any:
+    url = get_mmcls_models()[filename.split('://', 1)[1]]
+    return _process_mmcls_checkpoint(load_from_http(url, map_location))
+
+
+def load_from_petrel(filename: str, map_location=None) -> Any:
+    backend = get_file_backend(filename, backend_args=dict(backend='petrel'))
+    return load(io.BytesIO(backend.get(filename)), map_location)
+
+
+def load_from_pavi(filename: str, map_location=None) -> Any:
+    raise ValueError(
+        f'{filename}: pavi:// checkpoints cannot be loaded safely here; '
+        'download the file and pass its path')
+
+
+SAFE_LOADERS = {
+    ('', ): load_from_local,
+    ('http://', 'https://'): load_from_http,
+    ('open-mmlab://', 'openmmlab://'): load_from_openmmlab,
+    ('modelzoo://', 'torchvision://'): load_from_torchvision,
+    ('mmcls://', ): load_from_mmcls,
+    (r'(\S+\:)?s3://', r'(\S+\:)?petrel://'): load_from_petrel,
+    ('pavi://', ): load_from_pavi,
+}
+
+
+def use_safe_loaders() -> None:
+    """Route every mmengine checkpoint scheme through :func:`load`."""
+    for prefixes, loader in SAFE_LOADERS.items():
+        CheckpointLoader.register_scheme(list(prefixes), loader, force=True)
 
 
 def check_resumable(work_dir: str) -> None:

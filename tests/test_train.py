@@ -19,6 +19,7 @@ import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
 
+from mmseg_encnet import checkpoint as safe_checkpoint
 from mmseg_encnet.cli import train as train_cli
 from mmseg_encnet.engine import Runner
 
@@ -28,10 +29,9 @@ CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope='module')
-def data_root(tmp_path_factory):
-    """The demo dataset, generated on first use by the dataset itself."""
-    return str(tmp_path_factory.mktemp('data') / 'demo_street')
+@pytest.fixture
+def data_root(demo_data_root):
+    return demo_data_root
 
 
 def short_options(data_root, iters, batch_size=2):
@@ -64,7 +64,7 @@ def test_train_evaluate_and_test(tmp_path, data_root):
     checkpoint = osp.join(work_dir, 'iter_3.pth')
     assert osp.isfile(checkpoint)
     assert osp.isfile(osp.join(work_dir, 'training_curves.png'))
-    ckpt = torch.load(checkpoint, weights_only=True)
+    ckpt = safe_checkpoint.load(checkpoint)
     assert ckpt['meta']['iter'] == 3
     assert 'decode_head.enc_module.encoding.0.codewords' in ckpt['state_dict']
 
@@ -119,7 +119,7 @@ def run(data_root, work_dir, iters, resume):
 def test_resume_continues_from_checkpoint(tmp_path, data_root):
     work_dir = str(tmp_path / 'work')
     runner, _ = run(data_root, work_dir, 2, resume=False)
-    saved = torch.load(osp.join(work_dir, 'iter_2.pth'), weights_only=True)
+    saved = safe_checkpoint.load(osp.join(work_dir, 'iter_2.pth'))
 
     runner, probe = run(data_root, work_dir, 4, resume=True)
     assert probe.start_iter == 2 and probe.first_iter == 2
@@ -169,7 +169,7 @@ def test_divergence_stops_training_and_keeps_last_good_checkpoint(
                        options)
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         last = f.read().strip()
-    ckpt = torch.load(last, weights_only=True)
+    ckpt = safe_checkpoint.load(last)
     assert ckpt['meta']['iter'] < 12
     assert all(v.isfinite().all() for v in ckpt['state_dict'].values()
                if v.is_floating_point())
@@ -193,8 +193,8 @@ def train_subprocess(work_dir, data_root, iters, checkpoint_every,
 
 
 def final_weights(work_dir, iters):
-    return torch.load(osp.join(work_dir, f'iter_{iters}.pth'),
-                      weights_only=True)['state_dict']
+    return safe_checkpoint.load(osp.join(work_dir,
+                                         f'iter_{iters}.pth'))['state_dict']
 
 
 def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, data_root):

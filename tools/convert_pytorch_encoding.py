@@ -12,6 +12,7 @@ import os.path as osp
 
 import torch
 
+from mmseg_encnet import checkpoint as safe_checkpoint
 from mmseg_encnet.converters import convert_pytorch_encoding
 
 
@@ -22,7 +23,7 @@ def main() -> None:
     args = parser.parse_args()
     if not osp.isfile(args.src):
         raise SystemExit(f'checkpoint not found: {args.src}')
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
+    checkpoint = safe_checkpoint.load(args.src, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint)
     converted = convert_pytorch_encoding(state_dict)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup_env.sh
-PYTHONWARNINGS=ignore .venv/bin/python tools/demo.py "$@"
+PYTHONWARNINGS=ignore "${VENV:-.venv}/bin/python" tools/demo.py "$@"

@@ -5,6 +5,7 @@ The exported graph is mmseg's ``mode='tensor'`` forward: normalised images
 feature resolution and, for EncNet, the SE logits). The Encoding layer
 exports as plain MatMul/Softmax operators.
 """
+import inspect
 from typing import List, Sequence, Tuple
 
 import numpy as np
@@ -56,6 +57,9 @@ def export_onnx(segmentor: nn.Module,
             }
             for name in names
         })
+    options = {}
+    if 'dynamo' in inspect.signature(torch.onnx.export).parameters:
+        options['dynamo'] = False  # torch >= 2.5: keep the TorchScript path
     with torch.no_grad():
         torch.onnx.export(
             wrapper,
@@ -65,7 +69,7 @@ def export_onnx(segmentor: nn.Module,
             output_names=names,
             dynamic_axes=dynamic_axes,
             opset_version=opset,
-            dynamo=False)
+            **options)
     wrapper.eval()  # the exporter restores the flag it found; keep it eval
     return wrapper
 
