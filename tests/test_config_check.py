@@ -85,3 +85,19 @@ def test_missing_data_root_says_what_layout_is_expected(tmp_path):
     # The demo data is written on first use: nothing to check.
     check_data(load('configs/demo/encnet_r18-d8_demo.py'),
                ['train_dataloader'])
+
+
+def test_configs_select_our_runner(tmp_path):
+    """mmseg's tools build runners with mmengine's RUNNERS from the config's
+    runner_type: they get ours, which checks the config first."""
+    from mmengine.registry import RUNNERS
+
+    from mmseg_encnet.engine import Runner
+    cfg = load('configs/demo/encnet_r18-d8_demo.py')
+    cfg.work_dir = str(tmp_path / 'work')
+    assert isinstance(RUNNERS.build(cfg), Runner)
+    cfg.model.decode_head.num_classes = 19
+    cfg.work_dir = str(tmp_path / 'bad')
+    with pytest.raises(ConfigError, match='num_classes=19'):
+        RUNNERS.build(cfg)
+    assert not osp.exists(cfg.work_dir)

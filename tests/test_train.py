@@ -176,7 +176,7 @@ def test_divergence_stops_training_and_keeps_last_good_checkpoint(
 
 
 def train_subprocess(work_dir, data_root, iters, checkpoint_every,
-                     resume=False):
+                     resume=False, seed=0):
     """tools/train.py in a process of its own, deterministic on the CPU."""
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
     cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG,
@@ -187,6 +187,7 @@ def train_subprocess(work_dir, data_root, iters, checkpoint_every,
                'default_hooks.checkpoint.max_keep_ckpts=100',
                f'train_cfg.val_interval={iters}',
                'randomness.deterministic=True',
+               f'randomness.seed={seed}',
            ]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
@@ -283,3 +284,49 @@ def test_killed_worker_fails_every_rank_fast_then_resume(tmp_path, data_root):
     assert re.search(r'resumed epoch: 0, iter: [2-9]', result.stdout +
                      result.stderr)
     assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
+
+
+def test_resume_without_a_seed_matches_uninterrupted_run(tmp_path, data_root):
+    """No randomness.seed: --resume keeps the seed of the run it resumes
+    (mmengine would draw a new one and reseed after RNGStateHook)."""
+    import shutil
+    reference = str(tmp_path / 'reference')
+    proc = train_subprocess(reference, data_root, 4, 2, seed='None')
+    assert proc.wait(timeout=600) == 0, proc.stdout.read()[-3000:]
+    work_dir = str(tmp_path / 'resumed')
+    shutil.copytree(reference, work_dir)
+    os.remove(osp.join(work_dir, 'iter_4.pth'))
+    with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(work_dir, 'iter_2.pth'))
+    proc = train_subprocess(work_dir, data_root, 4, 2, resume=True,
+                            seed='None')
+    out = proc.stdout.read()
+    assert proc.wait(timeout=600) == 0, out[-3000:]
+    assert 'resumed epoch: 0, iter: 2' in out
+    resumed, ref = final_weights(work_dir, 4), final_weights(reference, 4)
+    for key in ref:
+        torch.testing.assert_close(resumed[key], ref[key], rtol=1e-5,
+                                   atol=1e-6, msg=key)
+
+
+def test_mmseg_train_tool_uses_our_runner(tmp_path, data_root):
+    """mmseg's own tools/train.py with our config: atomic checkpoints and
+    the config check come from the config's runner_type."""
+    import mmseg
+    script = osp.join(osp.dirname(mmseg.__file__), '.mim/tools/train.py')
+    work_dir = tmp_path / 'work'
+    cmd = [sys.executable, script, CONFIG, '--work-dir', str(work_dir),
+           '--cfg-options'] + short_options(data_root, 2)
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    bad = subprocess.run(cmd + ['model.decode_head.num_classes=19'],
+                         capture_output=True, text=True, env=env)
+    assert bad.returncode != 0
+    assert re.search(r'ConfigError: model\.decode_head\.num_classes=19',
+                     bad.stderr), bad.stderr[-3000:]
+    assert not work_dir.exists()  # nothing written before the check
+
+    good = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert good.returncode == 0, good.stderr[-3000:]
+    assert (work_dir / 'iter_2.pth').is_file()
+    with open(work_dir / 'last_checkpoint') as f:
+        assert f.read().strip().endswith('iter_2.pth')

@@ -4,7 +4,6 @@ from typing import List, Optional
 
 from mmseg.registry import RUNNERS
 
-from ..checkpoint import check_resumable
 from ..engine import Runner
 from ..engine.launch import add_common_args, load_config
 
@@ -26,14 +25,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    cfg = load_config(args, ('train_dataloader', 'val_dataloader'))
+    cfg = load_config(args)
     if args.amp:
         if cfg.optim_wrapper.type != 'AmpOptimWrapper':
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
-    if args.resume:
-        check_resumable(cfg.work_dir)
     runner = (RUNNERS.build(cfg)
               if 'runner_type' in cfg else Runner.from_cfg(cfg))
     runner.train()

@@ -1,15 +1,13 @@
-"""What the train and test tools share: config loading and launching."""
+"""What the train and test tools share: arguments and config loading;
+the CPU-distributed set-up that our Runner applies."""
 import argparse
 import os
 import os.path as osp
 from datetime import timedelta
-from typing import Sequence
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
-
-from .config_check import check_config, check_data
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -30,13 +28,11 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def load_config(args: argparse.Namespace,
-                dataloaders: Sequence[str] = ()) -> Config:
+def load_config(args: argparse.Namespace) -> Config:
     """Read ``args.config`` and apply the command line on top of it.
 
     The work dir is, in this order: ``--work-dir``, ``work_dir`` of the
-    config, ``./work_dirs/<config name>``. The config is checked (see
-    :mod:`.config_check`), the folders of ``dataloaders`` included.
+    config, ``./work_dirs/<config name>``.
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     if not osp.isfile(args.config):
@@ -50,9 +46,6 @@ def load_config(args: argparse.Namespace,
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    check_config(cfg)
-    check_data(cfg, dataloaders)
-    setup_cpu_distributed(cfg)
     return cfg
 
 
@@ -65,7 +58,7 @@ def setup_cpu_distributed(cfg: Config) -> None:
     skips its own start) and DDP gets ``device_ids=None``. With CUDA, or
     without a launcher, nothing changes.
     """
-    if cfg.launcher != 'pytorch' or torch.cuda.is_available():
+    if cfg.get('launcher') != 'pytorch' or torch.cuda.is_available():
         return
     dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     dist_cfg['backend'] = 'gloo'

@@ -1,24 +1,60 @@
-"""mmengine's Runner, with checkpoints written atomically."""
+"""mmengine's Runner with what every entry point of ours should get.
+
+Configs select it with ``runner_type = 'mmseg_encnet.Runner'`` (our
+``_base_`` runtimes do), so ``tools/train.py``, mmseg's own tools and
+``mim train`` all build it the same way.
+"""
 import os
 import os.path as osp
+from typing import Optional
 
+from mmengine.config import Config
 from mmengine.dist import master_only
 from mmengine.runner import Runner as MMEngineRunner
+from mmengine.runner import CheckpointLoader, find_latest_checkpoint
 
+from .. import checkpoint as safe_checkpoint
 from ..registry import RUNNERS
+from .config_check import check_config, check_data
+from .launch import setup_cpu_distributed
 
 
 @RUNNERS.register_module()
 class Runner(MMEngineRunner):
-    """mmengine's ``Runner`` whose checkpoints appear whole or not at all.
+    """mmengine's ``Runner``, plus:
 
-    mmengine writes ``iter_N.pth`` in place, so a kill while saving leaves a
-    truncated file that ``--resume`` then fails on. Here a local checkpoint
-    is written to ``.iter_N.pth.partial`` and renamed into place; the
-    checkpoint hook writes ``last_checkpoint`` only after that, so after a
-    kill it still names the previous, complete checkpoint. The tools use this
-    runner unless the config names another ``runner_type``.
+    - the config is checked before anything is built or written
+      (:mod:`.config_check`), and the data folders of train/val/test before
+      that loop starts;
+    - ``--resume`` without ``randomness.seed`` continues with the seed of the
+      run it resumes (mmengine would draw a new one, build the samplers from
+      it and only then reseed, undoing ``RNGStateHook``);
+    - a truncated checkpoint to resume from is reported by name;
+    - on a machine without CUDA, the ``pytorch`` launcher uses gloo;
+    - checkpoints appear whole or not at all: ``.iter_N.pth.partial`` is
+      written, then renamed; the checkpoint hook writes ``last_checkpoint``
+      only after that, so after a kill it names a complete checkpoint.
     """
+
+    @classmethod
+    def from_cfg(cls, cfg: Config) -> 'Runner':
+        check_config(cfg)
+        if cfg.get('resume'):
+            _seed_from_resumed_run(cfg)
+        setup_cpu_distributed(cfg)
+        return super().from_cfg(cfg)
+
+    def train(self):
+        check_data(self.cfg, ('train_dataloader', 'val_dataloader'))
+        return super().train()
+
+    def val(self) -> dict:
+        check_data(self.cfg, ('val_dataloader', ))
+        return super().val()
+
+    def test(self) -> dict:
+        check_data(self.cfg, ('test_dataloader', ))
+        return super().test()
 
     @master_only  # as mmengine's: only rank 0 writes
     def save_checkpoint(self, out_dir: str, filename: str, *args,
@@ -29,3 +65,28 @@ class Runner(MMEngineRunner):
         partial = f'.{filename}.partial'
         super().save_checkpoint(out_dir, partial, *args, **kwargs)
         os.replace(osp.join(out_dir, partial), osp.join(out_dir, filename))
+
+
+def _resume_from(cfg: Config) -> Optional[str]:
+    """The checkpoint mmengine's ``load_or_resume`` will resume from."""
+    if cfg.get('load_from'):
+        return cfg.load_from
+    work_dir = cfg.get('work_dir')
+    if work_dir is None or not osp.isdir(work_dir):
+        return None
+    safe_checkpoint.check_resumable(work_dir)
+    return find_latest_checkpoint(work_dir)
+
+
+def _seed_from_resumed_run(cfg: Config) -> None:
+    """Without ``randomness.seed``, take the resumed checkpoint's seed."""
+    randomness = cfg.get('randomness') or {}
+    if randomness.get('seed') is not None:
+        return
+    resume_from = _resume_from(cfg)
+    if resume_from is None:
+        return
+    checkpoint = CheckpointLoader.load_checkpoint(resume_from, 'cpu')
+    seed = checkpoint.get('meta', {}).get('seed')
+    if seed is not None:
+        cfg.randomness = dict(randomness, seed=seed)
