@@ -1,5 +1,8 @@
+import copy
+
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.models.decode_heads.enc_head import EncHead as MMSegEncHead
 from mmseg.registry import MODELS
@@ -160,3 +163,80 @@ def test_autocast_bf16_head():
             seg, se = head(inputs())
     assert torch.isfinite(seg).all() and torch.isfinite(se).all()
     assert (seg.float() - ref_seg).abs().max() < 0.1 * ref_seg.abs().max()
+
+
+def test_se_targets_use_the_heads_ignore_index():
+    head = MODELS.build(head_cfg(ignore_index=250))
+    data_samples = samples()
+    for sample in data_samples:
+        label = sample.gt_sem_seg.data
+        label[label == 255] = 250
+    losses = head.loss(inputs(), data_samples, train_cfg={})
+    assert set(losses) == {'loss_ce', 'acc_seg', 'loss_se'}
+    # 250 is ignored: the targets are the presence of the other labels.
+    torch.manual_seed(0)
+    se_logits = head(inputs())[1]
+    labels = torch.stack([s.gt_sem_seg.data[0] for s in data_samples])
+    target = torch.stack([
+        torch.bincount(l[l != 250], minlength=5).clamp(max=1) for l in labels
+    ]).float()
+    torch.testing.assert_close(
+        losses['loss_se'],
+        0.2 * F.binary_cross_entropy_with_logits(se_logits, target))
+
+
+def test_label_check_without_se_loss():
+    head = MODELS.build(head_cfg(use_se_loss=False))
+    data_samples = samples()
+    data_samples[0].gt_sem_seg.data[0, 5, 5] = 7
+    with pytest.raises(ValueError, match=r'\{7\}.*\[0, 5\)'):
+        head.loss(inputs(), data_samples, train_cfg={})
+
+
+@pytest.mark.parametrize('se_cfg,key', [
+    (dict(type='mmseg_encnet.SELoss', loss_name='loss_presence'),
+     'loss_presence'),
+    (dict(type='CrossEntropyLoss', use_sigmoid=True), 'loss_se'),
+])
+def test_se_loss_is_keyed_by_its_loss_name(se_cfg, key):
+    head = MODELS.build(head_cfg(loss_se_decode=se_cfg))
+    losses = head.loss(inputs(), samples(), train_cfg={})
+    assert set(losses) == {'loss_ce', 'acc_seg', key}
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_half_precision_model(dtype):
+    """A .half()/.bfloat16() head runs (fp16 deployment) and stays close
+    to float32."""
+    try:  # torch < 2.2 has no float16 convolution on the CPU
+        F.conv2d(torch.ones(1, 1, 1, 1, dtype=dtype),
+                 torch.ones(1, 1, 1, 1, dtype=dtype))
+    except RuntimeError as error:
+        pytest.skip(f'this torch cannot convolve {dtype} on the CPU: {error}')
+    head = MODELS.build(head_cfg()).eval()
+    with torch.no_grad():
+        ref_seg, ref_se = head(inputs())
+        half = copy.deepcopy(head).to(dtype)
+        seg, se = half([x.to(dtype) for x in inputs()])
+    assert seg.dtype == dtype and se.dtype == dtype
+    for out, ref in ((seg, ref_seg), (se, ref_se)):
+        assert (out.float() - ref).abs().max() <= 3e-2 * ref.abs().max()
+
+
+def test_subclasses_mmseg_and_keeps_its_initial_weights():
+    from mmseg.models.decode_heads.enc_head import EncModule as MMSegEncModule
+    from mmseg.models.utils import Encoding as MMSegEncoding
+
+    from mmseg_encnet import EncModule, Encoding
+    torch.manual_seed(7)
+    theirs = MODELS.build(head_cfg(type='EncHead'))
+    torch.manual_seed(7)
+    ours = MODELS.build(head_cfg())
+    assert isinstance(ours, MMSegEncHead)
+    assert type(ours.enc_module) is EncModule
+    assert isinstance(ours.enc_module, MMSegEncModule)
+    assert type(ours.enc_module.encoding[0]) is Encoding
+    assert isinstance(ours.enc_module.encoding[0], MMSegEncoding)
+    for (name, ref), (_, out) in zip(theirs.state_dict().items(),
+                                     ours.state_dict().items()):
+        assert torch.equal(out, ref), name

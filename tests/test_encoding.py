@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import torch
 from mmseg.models.utils import Encoding as MMSegEncoding
@@ -89,6 +91,16 @@ def test_autocast_bf16_computes_in_float32():
         out = layer(x.bfloat16())
     assert out.dtype == torch.float32
     assert (out - ref).abs().max() / ref.abs().max() < 1e-2
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_half_model_returns_half_computes_float32(dtype):
+    layer, x = make((2, 16, 6, 6), 8, torch.float32)
+    ref = layer(x)
+    half = copy.deepcopy(layer).to(dtype)
+    out = half(x.to(dtype))
+    assert out.dtype == dtype
+    assert (out.float() - ref).abs().max() <= 3e-2 * ref.abs().max()
 
 
 def test_bad_input_shape():

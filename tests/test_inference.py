@@ -38,6 +38,27 @@ def model_files(tmp_path_factory):
     return checkpoint, str(images)
 
 
+def test_presence_with_sliding_windows_is_the_max_over_windows(
+        model_files):
+    from mmseg_encnet.apis import segment_with_presence
+    checkpoint, images = model_files
+    cfg = Config.fromfile(CONFIG)
+    cfg.model.test_cfg = dict(mode='slide', crop_size=(128, 128),
+                              stride=(64, 64))
+    model = init_model(cfg, checkpoint, device='cpu')
+    windows = []
+    hook = model.decode_head.se_layer.register_forward_hook(
+        lambda _m, _i, out: windows.append(out.detach().sigmoid()))
+    result, presence = segment_with_presence(
+        model, osp.join(images, 'scene_0.png'))
+    hook.remove()
+    assert len(windows) == 3  # 128x256 in 128x128 windows, stride 64
+    expected = torch.cat(windows).amax(0).numpy()
+    np.testing.assert_allclose(presence, expected, rtol=1e-6)
+    assert not np.allclose(presence, windows[-1][0].numpy())
+    assert result.pred_sem_seg.data.shape == (1, 128, 256)
+
+
 def test_mmseg_apis(model_files):
     checkpoint, images = model_files
     model = init_model(CONFIG, checkpoint, device='cpu')

@@ -54,6 +54,9 @@ def segment_with_presence(model: torch.nn.Module, image: str):
     Returns:
         tuple[SegDataSample, np.ndarray | None]: mmseg's result and the
         presence probabilities (num_classes,), or None without an SE layer.
+        With sliding-window inference (``test_cfg.mode='slide'``) the SE
+        layer runs once per window; a class is as present in the image as
+        in the window where it is most present (the maximum over windows).
     """
     se_layer = getattr(model.decode_head, 'se_layer', None)
     captured = []
@@ -64,9 +67,10 @@ def segment_with_presence(model: torch.nn.Module, image: str):
     finally:
         if hook is not None:
             hook.remove()
-    presence = captured[-1][0].float().sigmoid().cpu().numpy() \
-        if captured else None
-    return result, presence
+    if not captured:
+        return result, None
+    windows = torch.cat(captured).float().sigmoid()  # (windows, num_classes)
+    return result, windows.amax(0).cpu().numpy()
 
 
 def colour_mask(labels: np.ndarray, palette: Sequence[Sequence[int]]

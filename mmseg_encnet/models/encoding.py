@@ -18,8 +18,19 @@ tests as the oracle.
 from typing import Tuple
 
 import torch
-from torch import Tensor, nn
+from mmseg.models.utils import Encoding as MMSegEncoding
+from torch import Tensor
 from torch.autograd.function import FunctionCtx, once_differentiable
+
+
+def autocast_enabled(device_type: str) -> bool:
+    """Whether autocast is on for ``device_type`` (any supported torch)."""
+    try:  # torch >= 2.4
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:
+        if device_type == 'cpu':
+            return torch.is_autocast_cpu_enabled()
+        return torch.is_autocast_enabled()
 
 
 def scaled_l2(x: Tensor, codewords: Tensor,
@@ -106,14 +117,14 @@ class _EncodingFunction(torch.autograd.Function):
         return grad_x, grad_codewords, grad_scale
 
 
-class Encoding(nn.Module):
+class Encoding(MMSegEncoding):
     """Encoding layer: a learnable residual encoder with soft assignment.
 
-    Parameters, their names, shapes and initialisation match
-    ``mmseg.models.utils.Encoding``, so checkpoints are interchangeable.
+    mmseg's ``Encoding`` (same parameters, names, shapes and initialisation,
+    so checkpoints are interchangeable) with the fast forward above.
     Distances are computed in float32 (or float64 for float64 input) even
-    under autocast, since ``||x||^2 - 2 x.d + ||d||^2`` cancels badly in
-    half precision.
+    for half-precision input, since ``||x||^2 - 2 x.d + ||d||^2`` cancels
+    badly in half precision.
 
     Args:
         channels (int): Feature channels ``C``.
@@ -121,16 +132,11 @@ class Encoding(nn.Module):
     """
 
     def __init__(self, channels: int, num_codes: int) -> None:
-        super().__init__()
         if channels < 1 or num_codes < 1:
             raise ValueError('Encoding needs channels >= 1 and num_codes >= 1,'
                              f' got channels={channels}, '
                              f'num_codes={num_codes}')
-        self.channels, self.num_codes = channels, num_codes
-        std = 1. / ((num_codes * channels)**0.5)
-        self.codewords = nn.Parameter(
-            torch.empty(num_codes, channels).uniform_(-std, std))
-        self.scale = nn.Parameter(torch.empty(num_codes).uniform_(-1, 0))
+        super().__init__(channels, num_codes)
 
     def forward(self, x: Tensor) -> Tensor:
         """Encode a feature map.
@@ -139,17 +145,17 @@ class Encoding(nn.Module):
             x (Tensor): Features of shape (B, C, H, W).
 
         Returns:
-            Tensor: Encoded features of shape (B, K, C), float32 (or float64
-            for float64 input).
+            Tensor: Encoded features of shape (B, K, C): float32 under
+            autocast (the layers after it choose their precision), else of
+            ``x``'s dtype (a ``.half()`` model stays half).
         """
         if x.dim() != 4 or x.size(1) != self.channels:
             raise ValueError(f'Encoding expects input of shape (B, '
                              f'{self.channels}, H, W), got {tuple(x.shape)}')
         dtype = torch.promote_types(x.dtype, torch.float32)
+        autocast = autocast_enabled(x.device.type)
         with torch.autocast(device_type=x.device.type, enabled=False):
-            return _EncodingFunction.apply(
+            encoded = _EncodingFunction.apply(
                 x.flatten(2).to(dtype), self.codewords.to(dtype),
                 self.scale.to(dtype))
-
-    def extra_repr(self) -> str:
-        return f'channels={self.channels}, num_codes={self.num_codes}'
+        return encoded if autocast else encoded.to(x.dtype)

@@ -2,7 +2,8 @@
 
 The SE branch predicts, from the global context vector, which classes
 occur anywhere in the image. Its targets come from the label map: class
-``c`` is present in image ``n`` when any pixel of ``n`` carries label ``c``.
+``c`` is present in image ``n`` when any pixel of ``n`` carries label ``c``
+(:func:`class_presence`, computed by the head).
 """
 from typing import Optional
 
@@ -80,16 +81,16 @@ def semantic_encoding_loss(se_logits: Tensor,
 class SELoss(nn.Module):
     """Semantic Encoding loss (SE-loss).
 
-    Derives per-image class presence from the label map and scores the SE
-    logits against it.
+    Scores the SE logits against per-image class-presence targets, which the
+    head computes from the label map with its ``ignore_index``
+    (:func:`class_presence`).
 
     Args:
         loss_type (str): ``'bce'`` (the paper; equals mmseg's
-            ``CrossEntropyLoss(use_sigmoid=True)`` on presence targets) or
-            ``'mse'`` (on sigmoid probabilities). Default: 'bce'.
+            ``CrossEntropyLoss(use_sigmoid=True)``) or ``'mse'`` (on sigmoid
+            probabilities). Default: 'bce'.
         loss_weight (float): Weight of the loss. Default: 0.2.
         reduction (str): ``'none'``, ``'mean'`` or ``'sum'``. Default: 'mean'.
-        ignore_index (int): Label of unlabelled pixels. Default: 255.
         loss_name (str): Name of the loss item; must start with ``loss_`` to
             be summed into the total loss. Default: 'loss_se'.
     """
@@ -98,7 +99,6 @@ class SELoss(nn.Module):
                  loss_type: str = 'bce',
                  loss_weight: float = 0.2,
                  reduction: str = 'mean',
-                 ignore_index: int = 255,
                  loss_name: str = 'loss_se') -> None:
         super().__init__()
         if loss_type not in LOSS_TYPES:
@@ -110,33 +110,30 @@ class SELoss(nn.Module):
         self.loss_type = loss_type
         self.loss_weight = loss_weight
         self.reduction = reduction
-        self.ignore_index = ignore_index
         self._loss_name = loss_name
 
     def forward(self,
                 se_logits: Tensor,
-                seg_label: Tensor,
+                presence: Tensor,
                 reduction_override: Optional[str] = None) -> Tensor:
         """Compute the weighted SE-loss.
 
         Args:
             se_logits (Tensor): SE logits of shape (N, C).
-            seg_label (Tensor): Label maps of shape (N, H, W) or (N, 1, H, W).
+            presence (Tensor): Class-presence targets of shape (N, C).
             reduction_override (str, optional): Overrides ``reduction``.
 
         Returns:
             Tensor: The weighted loss.
         """
-        if se_logits.dim() != 2 or se_logits.size(0) != seg_label.size(0):
+        if se_logits.dim() != 2 or se_logits.shape != presence.shape:
             raise ValueError(
-                'SELoss expects se_logits of shape (N, C) and seg_label of '
-                f'shape (N, H, W), got {tuple(se_logits.shape)} and '
-                f'{tuple(seg_label.shape)}')
-        presence = class_presence(seg_label, se_logits.size(1),
-                                  self.ignore_index, se_logits.dtype)
+                'SELoss expects se_logits and class-presence targets of '
+                f'shape (N, C), got {tuple(se_logits.shape)} and '
+                f'{tuple(presence.shape)}')
         return self.loss_weight * semantic_encoding_loss(
-            se_logits, presence, self.loss_type, reduction_override
-            or self.reduction)
+            se_logits, presence.to(se_logits.dtype), self.loss_type,
+            reduction_override or self.reduction)
 
     @property
     def loss_name(self) -> str:
