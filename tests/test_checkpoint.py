@@ -148,8 +148,8 @@ def http_root(tmp_path, monkeypatch):
 
 def test_checkpoint_by_url(http_root, evil):
     served, url = http_root
-    torch.save(dict(state_dict=dict(weight=torch.full((1, 1), 2.0),
-                                     bias=torch.zeros(1))), served / 'good.pth')
+    weights = dict(weight=torch.full((1, 1), 2.0), bias=torch.zeros(1))
+    torch.save(dict(state_dict=weights), served / 'good.pth')
     model = torch.nn.Linear(1, 1)
     load_checkpoint(model, f'{url}/good.pth')
     assert model.weight.item() == 2.0
@@ -192,6 +192,19 @@ def test_test_tools_refuse_a_payload(tmp_path, evil, tool):
     assert result.returncode != 0
     assert re.search(r'UnpicklingError: .*evil\.pth: .*system',
                      result.stderr), result.stderr[-3000:]
+
+
+def test_test_tool_takes_a_checkpoint_url(tmp_path, http_root):
+    from mmseg.apis import init_model
+    served, url = http_root
+    torch.save(dict(state_dict=init_model(CONFIG, device='cpu').state_dict()),
+               served / 'demo.pth')
+    result = run_tool(osp.join(ROOT, 'tools/test.py'), f'{url}/demo.pth',
+                      '--work-dir', str(tmp_path / 'w'), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'Loads checkpoint by http backend' in result.stdout + result.stderr
+    assert re.search(r'Iter\(test\) \[2/2\].*mIoU',
+                     result.stdout + result.stderr)
 
 
 def test_resume_refuses_a_payload(tmp_path, evil):

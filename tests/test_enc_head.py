@@ -178,7 +178,8 @@ def test_se_targets_use_the_heads_ignore_index():
     se_logits = head(inputs())[1]
     labels = torch.stack([s.gt_sem_seg.data[0] for s in data_samples])
     target = torch.stack([
-        torch.bincount(l[l != 250], minlength=5).clamp(max=1) for l in labels
+        torch.bincount(lab[lab != 250], minlength=5).clamp(max=1)
+        for lab in labels
     ]).float()
     torch.testing.assert_close(
         losses['loss_se'],

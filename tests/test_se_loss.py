@@ -57,7 +57,6 @@ def test_bce_value():
 
 def test_mse_value_on_probabilities():
     logits = torch.randn(2, 3)
-    label = torch.tensor([[[0, 0]], [[2, 255]]])
     target = torch.tensor([[1., 0, 0], [0, 0, 1]])
     loss = SELoss(loss_type='mse', loss_weight=1.0)(logits, target)
     torch.testing.assert_close(loss,

@@ -4,6 +4,6 @@ from .hooks import (DataCheckHook, NonFiniteLossHook, RNGStateHook,
 from .runner import Runner
 
 __all__ = [
-    'DataCheckHook', 'check_image_label_pairs', 'NonFiniteLossHook', 'RNGStateHook', 'TrainingCurveHook',
-    'plot_training_curves', 'Runner'
+    'DataCheckHook', 'check_image_label_pairs', 'NonFiniteLossHook',
+    'RNGStateHook', 'TrainingCurveHook', 'plot_training_curves', 'Runner'
 ]
