@@ -2,6 +2,7 @@
 import glob
 import os.path as osp
 
+import mmseg
 import pytest
 from mmengine.config import Config
 from mmseg.registry import MODELS
@@ -37,6 +38,7 @@ def test_model_zoo_is_complete():
                         in names)
         for iters in (80, 160):
             assert f'encnet_{depth}-d8_4xb4-{iters}k_ade20k-512x512.py' in names
+        assert 'encnet_r50s-d8_4xb4-80k_ade20k-512x512.py' in names
         for iters in (20, 40):
             assert (f'encnet_{depth}-d8_4xb4-{iters}k_voc12aug-512x512.py'
                     in names)
@@ -53,9 +55,16 @@ def test_config_builds(path):
     num_classes = next(n for key, n in NUM_CLASSES.items()
                        if key in osp.basename(path))
     assert model.decode_head.num_classes == num_classes
+    assert cfg.runner_type == 'mmseg_encnet.Runner'
+    assert [h['type'] for h in cfg.custom_hooks][:3] == [
+        'mmseg_encnet.DataCheckHook', 'mmseg_encnet.NonFiniteLossHook',
+        'mmseg_encnet.RNGStateHook'
+    ]
     if 'fcn' not in path:
         assert isinstance(model.decode_head, EncHead)
-        assert isinstance(model.decode_head.loss_se_decode, SELoss)
+        se_loss = model.decode_head.loss_se_decode
+        assert isinstance(se_loss, SELoss) or se_loss.use_sigmoid
+        assert se_loss.loss_weight == 0.2
     assert model.auxiliary_head.num_classes == num_classes
     depth = 101 if 'r101' in path else 18 if 'r18' in path else 50
     assert model.backbone.depth == depth
@@ -80,9 +89,53 @@ def test_variants():
     assert aux.use_se_loss
 
 
+def without_scope(cfg):
+    """A config dict without the ``_scope_`` keys that mmseg:: bases get."""
+    if isinstance(cfg, dict):
+        return {k: without_scope(v) for k, v in cfg.items() if k != '_scope_'}
+    if isinstance(cfg, (list, tuple)):
+        return type(cfg)(without_scope(v) for v in cfg)
+    return cfg
+
+
+@pytest.mark.parametrize('name', [
+    osp.basename(p) for p in glob.glob(
+        osp.join(osp.dirname(mmseg.__file__), '.mim/configs/encnet/*.py'))
+])
+def test_zoo_configs_are_mmseg_configs_with_our_head(name):
+    """Where mmseg ships a config, ours is it plus our delta."""
+    ours = Config.fromfile(osp.join(ROOT, 'configs/encnet', name))
+    theirs = Config.fromfile(
+        osp.join(osp.dirname(mmseg.__file__), '.mim/configs/encnet', name))
+    ours, theirs = without_scope(ours.to_dict()), theirs.to_dict()
+    assert ours['model'].pop('decode_head').pop('type') == \
+        'mmseg_encnet.EncHead'
+    assert theirs['model'].pop('decode_head').pop('type') == 'EncHead'
+    for key in ('custom_imports', 'runner_type', 'custom_hooks'):
+        ours.pop(key)
+    assert ours == theirs
+
+
 def test_short_name_is_cityscapes_r50_40k():
     short = Config.fromfile(osp.join(ROOT, 'configs/encnet_r50.py'))
     full = Config.fromfile(
         osp.join(ROOT, 'configs/encnet/'
                  'encnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'))
     assert short.to_dict() == full.to_dict()
+
+
+def test_metafile_lists_mmseg_results_and_weights_for_our_configs():
+    import yaml
+    with open(osp.join(ROOT, 'configs/encnet/metafile.yaml')) as f:
+        ours = yaml.safe_load(f)['Models']
+    with open(osp.join(osp.dirname(mmseg.__file__),
+                       '.mim/configs/encnet/metafile.yaml')) as f:
+        theirs = yaml.safe_load(f)['Models']
+    assert [m['Name'] for m in ours] == [m['Name'] for m in theirs]
+    for mine, ref in zip(ours, theirs):
+        assert mine['Results'] == ref['Results']
+        assert mine['Weights'] == ref['Weights']
+        assert mine['Config'] == f'configs/encnet/{mine["Name"]}.py'
+        assert osp.isfile(osp.join(ROOT, mine['Config']))
+    with open(osp.join(ROOT, 'mmseg_encnet/.mim/model-index.yml')) as f:
+        assert yaml.safe_load(f)['Import'] == ['configs/encnet/metafile.yaml']

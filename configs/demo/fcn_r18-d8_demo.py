@@ -1,7 +1,6 @@
 # The FCN baseline of the demo: same backbone, schedule and data as
 # encnet_r18-d8_demo.py, a plain FCN head instead of EncHead.
 _base_ = ['mmseg::_base_/models/fcn_r50-d8.py', '../_base_/demo_runtime.py']
-custom_imports = dict(imports=['mmseg_encnet'], allow_failed_imports=False)
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     pretrained=None,

@@ -1,3 +1,6 @@
-_base_ = './encnet_r50-d8_4xb4-20k_voc12aug-512x512.py'
-model = dict(
-    pretrained='open-mmlab://resnet101_v1c', backbone=dict(depth=101))
+# mmseg's encnet_r101-d8_4xb4-20k_voc12aug-512x512 with the mmseg_encnet head.
+_base_ = [
+    'mmseg::encnet/encnet_r101-d8_4xb4-20k_voc12aug-512x512.py',
+    '../_base_/mmseg_encnet.py'
+]
+model = dict(decode_head=dict(type='mmseg_encnet.EncHead'))

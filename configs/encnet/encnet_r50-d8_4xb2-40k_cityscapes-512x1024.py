@@ -1,8 +1,6 @@
+# mmseg's encnet_r50-d8_4xb2-40k_cityscapes-512x1024 with the mmseg_encnet head.
 _base_ = [
-    '../_base_/models/encnet_r50-d8.py',
-    'mmseg::_base_/datasets/cityscapes.py', '../_base_/encnet_runtime.py',
-    'mmseg::_base_/schedules/schedule_40k.py'
+    'mmseg::encnet/encnet_r50-d8_4xb2-40k_cityscapes-512x1024.py',
+    '../_base_/mmseg_encnet.py'
 ]
-crop_size = (512, 1024)
-data_preprocessor = dict(size=crop_size)
-model = dict(data_preprocessor=data_preprocessor)
+model = dict(decode_head=dict(type='mmseg_encnet.EncHead'))

@@ -1,11 +1,6 @@
+# mmseg's encnet_r50-d8_4xb4-160k_ade20k-512x512 with the mmseg_encnet head.
 _base_ = [
-    '../_base_/models/encnet_r50-d8.py',
-    'mmseg::_base_/datasets/ade20k.py', '../_base_/encnet_runtime.py',
-    'mmseg::_base_/schedules/schedule_160k.py'
+    'mmseg::encnet/encnet_r50-d8_4xb4-160k_ade20k-512x512.py',
+    '../_base_/mmseg_encnet.py'
 ]
-crop_size = (512, 512)
-data_preprocessor = dict(size=crop_size)
-model = dict(
-    data_preprocessor=data_preprocessor,
-    decode_head=dict(num_classes=150),
-    auxiliary_head=dict(num_classes=150))
+model = dict(decode_head=dict(type='mmseg_encnet.EncHead'))

@@ -1,0 +1,6 @@
+# mmseg's encnet_r50s-d8_4xb4-80k_ade20k-512x512 with the mmseg_encnet head.
+_base_ = [
+    'mmseg::encnet/encnet_r50s-d8_4xb4-80k_ade20k-512x512.py',
+    '../_base_/mmseg_encnet.py'
+]
+model = dict(decode_head=dict(type='mmseg_encnet.EncHead'))
