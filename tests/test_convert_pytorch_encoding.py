@@ -145,3 +145,103 @@ def test_unknown_keys_are_refused():
     }
     with pytest.raises(KeyError, match='2 keys.*head.mystery.weight'):
         convert_pytorch_encoding(checkpoint)
+
+
+# Our key prefix -> the authors' (PyTorch-Encoding) key prefix.
+AUTHORS_PREFIXES = [
+    ('backbone.stem.7.', 'pretrained.bn1.'),
+    ('backbone.stem.', 'pretrained.conv1.'),
+    ('backbone.', 'pretrained.'),
+    ('decode_head.bottleneck.conv.', 'head.conv5.0.'),
+    ('decode_head.bottleneck.bn.', 'head.conv5.1.'),
+    ('decode_head.fusion.conv.', 'head.fusion.0.'),
+    ('decode_head.fusion.bn.', 'head.fusion.1.'),
+    ('decode_head.enc_module.encoding_project.conv.',
+     'head.encmodule.encoding.0.'),
+    ('decode_head.enc_module.encoding_project.bn.',
+     'head.encmodule.encoding.1.'),
+    ('decode_head.enc_module.encoding.0.', 'head.encmodule.encoding.3.'),
+    ('decode_head.enc_module.encoding.1.', 'head.encmodule.encoding.4.'),
+    ('decode_head.enc_module.fc.0.', 'head.encmodule.fc.0.'),
+    ('decode_head.se_layer.', 'head.encmodule.selayer.'),
+    ('decode_head.conv_seg.', 'head.conv6.1.'),
+    ('auxiliary_head.convs.0.conv.', 'auxlayer.conv5.0.'),
+    ('auxiliary_head.convs.0.bn.', 'auxlayer.conv5.1.'),
+    ('auxiliary_head.conv_seg.', 'auxlayer.conv5.4.'),
+]
+
+
+def authors_key(key):
+    for i in range(2):
+        prefix = f'decode_head.lateral_convs.{i}.'
+        if key.startswith(prefix):
+            layer = {'conv': '0', 'bn': '1'}[key[len(prefix):].split('.')[0]]
+            return (f'head.connect.{i}.{layer}.' +
+                    key[len(prefix):].split('.', 1)[1])
+    for ours, theirs in AUTHORS_PREFIXES:
+        if key.startswith(ours):
+            return theirs + key[len(ours):]
+    raise KeyError(key)
+
+
+def build(config):
+    from mmengine.config import Config
+
+    from mmseg_encnet.engine.config_check import sync_bn_to_bn
+    cfg = Config.fromfile(config)
+    return MODELS.build(sync_bn_to_bn(cfg.model))
+
+
+@pytest.mark.parametrize('depth,lateral,dataset', [
+    (50, True, '4xb4-80k_pascal-context-59-480x480'),
+    (101, False, '4xb4-80k_ade20k-512x512'),
+])
+def test_tool_detects_the_model_and_names_its_config(tmp_path, depth,
+                                                     lateral, dataset):
+    """A full-size authors' checkpoint: the tool prints the config that
+    builds their model, and the converted weights load into it strictly."""
+    import os.path as osp
+    import subprocess
+    import sys
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    expected = osp.join(
+        root, 'configs/pytorch_encoding',
+        f'encnet_r{depth}s-d8{"-lateral" if lateral else ""}_{dataset}.py')
+    torch.manual_seed(0)
+    reference = build(expected).state_dict()
+    theirs = {f'module.{authors_key(k)}': torch.randn_like(v.float())
+              for k, v in reference.items()
+              if not k.endswith('num_batches_tracked')}
+    theirs['module.pretrained.fc.weight'] = torch.randn(1000, 2048)
+    src, dst = tmp_path / 'theirs.pth', tmp_path / 'ours.pth'
+    torch.save(dict(epoch=50, state_dict=theirs), src)
+
+    result = subprocess.run(
+        [sys.executable, osp.join(root, 'tools/convert_pytorch_encoding.py'),
+         str(src), str(dst)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == f'config: {osp.realpath(expected)}'
+    classes = 59 if 'context' in dataset else 150
+    assert (f'ResNet-{depth}s, {"with" if lateral else "without"} lateral '
+            f'fusion, {classes} classes') in lines[-2]
+
+    model = build(lines[-1][len('config: '):])
+    from mmseg_encnet import checkpoint as safe_checkpoint
+    converted = safe_checkpoint.load(str(dst))['state_dict']
+    missing, unexpected = model.load_state_dict(converted, strict=False)
+    assert not unexpected
+    assert all(k.endswith('num_batches_tracked') for k in missing)
+    for key, value in model.state_dict().items():
+        if not key.endswith('num_batches_tracked'):
+            assert torch.equal(value, theirs[f'module.{authors_key(key)}'])
+
+
+def test_describe_refuses_what_it_does_not_know():
+    from mmseg_encnet.converters import (EncNetCheckpoint, config_for,
+                                         describe)
+    with pytest.raises(ValueError, match='deep-stem'):
+        describe({'head.conv6.1.weight': torch.zeros(5, 4, 1, 1),
+                  'pretrained.conv1.weight': torch.zeros(1)})
+    with pytest.raises(ValueError, match='no config is shipped.*21 classes'):
+        config_for(EncNetCheckpoint(101, True, 21))

@@ -2,9 +2,10 @@
 
     python tools/convert_pytorch_encoding.py SRC.pth DST.pth
 
-The result loads into an EncNet config with mmseg's ResNetV1c deep stem of
-128 channels (``backbone=dict(stem_channels=128)``, mmseg's ``r50s``), e.g.
-``--cfg-options load_from=DST.pth``. Unknown keys stop the conversion.
+The last line printed is ``config: PATH``, the shipped config that builds
+the authors' model for this checkpoint (ResNet-50s/101s, lateral fusion or
+not, Pascal Context 59 or ADE20K): ``tools/test.py PATH DST.pth``. Unknown
+keys stop the conversion.
 """
 import argparse
 import os
@@ -13,7 +14,8 @@ import os.path as osp
 import torch
 
 from mmseg_encnet import checkpoint as safe_checkpoint
-from mmseg_encnet.converters import convert_pytorch_encoding
+from mmseg_encnet.converters import (config_for, convert_pytorch_encoding,
+                                     describe)
 
 
 def main() -> None:
@@ -25,6 +27,11 @@ def main() -> None:
         raise SystemExit(f'checkpoint not found: {args.src}')
     checkpoint = safe_checkpoint.load(args.src, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint)
+    try:
+        holds = describe(state_dict)
+        config = config_for(holds)
+    except ValueError as error:
+        raise SystemExit(f'{args.src}: {error}') from None
     converted = convert_pytorch_encoding(state_dict)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     tmp = f'{args.dst}.tmp'
@@ -32,6 +39,8 @@ def main() -> None:
                     meta=dict(converted_from=osp.basename(args.src))), tmp)
     os.replace(tmp, args.dst)
     print(f'converted {len(converted)} tensors to {args.dst}')
+    print(f'checkpoint holds: {holds}')
+    print(f'config: {config}')
 
 
 if __name__ == '__main__':

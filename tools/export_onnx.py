@@ -11,8 +11,8 @@ absolute difference to PyTorch.
 import argparse
 
 import torch
-from mmseg.apis import init_model
 
+from mmseg_encnet.apis import init_model
 from mmseg_encnet.deploy import check_onnx, export_onnx
 
 

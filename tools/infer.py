@@ -10,9 +10,9 @@ import argparse
 
 import torch
 from mmengine.utils import ProgressBar
-from mmseg.apis import init_model
 
-from mmseg_encnet.apis import collect_images, save_outputs, segment_with_presence
+from mmseg_encnet.apis import (collect_images, init_model, save_outputs,
+                               segment_with_presence)
 
 
 def main() -> None:

@@ -1,3 +1,6 @@
-from .inference import collect_images, save_outputs, segment_with_presence
+from .inference import (collect_images, init_model, save_outputs,
+                        segment_with_presence)
 
-__all__ = ['collect_images', 'save_outputs', 'segment_with_presence']
+__all__ = [
+    'collect_images', 'init_model', 'save_outputs', 'segment_with_presence'
+]

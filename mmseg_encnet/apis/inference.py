@@ -8,12 +8,16 @@ hook, so nothing of the model's forward is duplicated.
 import glob
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
 import torch
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
 from mmseg.apis import inference_model
+from mmseg.apis import init_model as mmseg_init_model
+from mmseg.registry import DATASETS
 from mmseg.structures import SegDataSample
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
@@ -41,6 +45,23 @@ def collect_images(sources: Sequence[str]) -> List[str]:
             raise FileNotFoundError(f'no image found at {source!r}')
         images += found
     return images
+
+
+def init_model(config: Union[str, Config], checkpoint: str,
+               device: str = 'cpu') -> torch.nn.Module:
+    """mmseg's ``init_model``, but the checkpoint must fit the model.
+
+    Missing, unexpected or misshaped keys are an error that lists them
+    (mmseg only warns, then runs a partly random model). Class names and
+    palette come from the checkpoint, else from the config's test dataset.
+    """
+    model = mmseg_init_model(config, None, device=device)
+    meta = load_checkpoint(
+        model, checkpoint, map_location='cpu', strict=True).get('meta', {})
+    dataset = model.cfg.test_dataloader.dataset
+    model.dataset_meta = meta.get('dataset_meta') or dict(
+        DATASETS.get(dataset.type).METAINFO, **dataset.get('metainfo', {}))
+    return model
 
 
 def segment_with_presence(model: torch.nn.Module, image: str):

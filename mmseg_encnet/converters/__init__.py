@@ -1,3 +1,6 @@
-from .pytorch_encoding import convert_pytorch_encoding
+from .pytorch_encoding import (EncNetCheckpoint, config_for,
+                               convert_pytorch_encoding, describe)
 
-__all__ = ['convert_pytorch_encoding']
+__all__ = [
+    'EncNetCheckpoint', 'config_for', 'convert_pytorch_encoding', 'describe'
+]

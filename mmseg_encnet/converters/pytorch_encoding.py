@@ -6,9 +6,14 @@ the ``r50s`` configs), the head under ``head.`` and the auxiliary FCN head
 under ``auxlayer.``. Every key is renamed by an explicit rule; a key no rule
 knows is an error, never silently dropped. The ImageNet classifier
 (``pretrained.fc``) has no counterpart and is the only key left out.
+
+:func:`describe` reads what a checkpoint holds (depth, lateral fusion,
+classes) and :func:`config_for` names the shipped config that builds the
+authors' model for it (``configs/pytorch_encoding/``).
 """
+import os.path as osp
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
 from torch import Tensor
 
@@ -45,6 +50,76 @@ _PARAMS = ('weight', 'bias', 'running_mean', 'running_var',
            'num_batches_tracked', 'codewords', 'scale')
 
 
+# Datasets of the authors' models, by number of classes: our config suffix.
+DATASETS = {
+    59: '4xb4-80k_pascal-context-59-480x480',
+    150: '4xb4-80k_ade20k-512x512'
+}
+DEPTHS = {6: 50, 23: 101}  # blocks in layer3
+
+
+class EncNetCheckpoint(NamedTuple):
+    """What a PyTorch-Encoding EncNet checkpoint holds."""
+    depth: int
+    lateral: bool
+    num_classes: int
+
+    def __str__(self) -> str:
+        return (f'EncNet ResNet-{self.depth}s, '
+                f'{"with" if self.lateral else "without"} lateral fusion, '
+                f'{self.num_classes} classes')
+
+
+def _strip(key: str) -> str:
+    return key[len('module.'):] if key.startswith('module.') else key
+
+
+def describe(state_dict: Dict[str, Tensor]) -> EncNetCheckpoint:
+    """Depth, lateral fusion and classes of an authors' EncNet checkpoint.
+
+    Raises:
+        ValueError: It is not a deep-stem ResNet-50s/101s EncNet.
+    """
+    keys = {_strip(k): v for k, v in state_dict.items()}
+    if 'head.conv6.1.weight' not in keys or (
+            'pretrained.conv1.0.weight' not in keys):
+        raise ValueError(
+            'not a PyTorch-Encoding EncNet with a deep-stem ResNet (no '
+            'head.conv6.1.weight or pretrained.conv1.0.weight)')
+    blocks = {
+        m.group(1)
+        for m in map(re.compile(r'^pretrained\.layer3\.(\d+)\.').match, keys)
+        if m
+    }
+    if len(blocks) not in DEPTHS:
+        raise ValueError(f'a ResNet with {len(blocks)} blocks in layer3; '
+                         f'known: {DEPTHS} (ResNet-50s, ResNet-101s)')
+    return EncNetCheckpoint(
+        depth=DEPTHS[len(blocks)],
+        lateral=any(k.startswith('head.connect.') for k in keys),
+        num_classes=keys['head.conv6.1.weight'].shape[0])
+
+
+def config_for(checkpoint: EncNetCheckpoint) -> str:
+    """Path of the shipped config that builds this authors' model.
+
+    Raises:
+        ValueError: No config is shipped for its number of classes.
+    """
+    if checkpoint.num_classes not in DATASETS:
+        raise ValueError(
+            f'no config is shipped for {checkpoint}: the authors\' '
+            f'datasets here are {sorted(DATASETS)} classes (Pascal Context '
+            '59, ADE20K); start from configs/pytorch_encoding/ with '
+            f'model.decode_head.num_classes={checkpoint.num_classes}')
+    name = (f'encnet_r{checkpoint.depth}s-d8'
+            f'{"-lateral" if checkpoint.lateral else ""}_'
+            f'{DATASETS[checkpoint.num_classes]}.py')
+    package = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    return osp.realpath(
+        osp.join(package, '.mim', 'configs', 'pytorch_encoding', name))
+
+
 def convert_key(key: str) -> str:
     """Our name of a PyTorch-Encoding EncNet key.
 
@@ -70,7 +145,7 @@ def convert_pytorch_encoding(state_dict: Dict[str, Tensor]
     """
     converted, unknown = {}, []
     for key, value in state_dict.items():
-        key = key[len('module.'):] if key.startswith('module.') else key
+        key = _strip(key)
         if _DROPPED.match(key):
             continue
         try:

@@ -11,7 +11,7 @@ from typing import Optional
 from mmengine.config import Config
 from mmengine.dist import master_only
 from mmengine.runner import Runner as MMEngineRunner
-from mmengine.runner import CheckpointLoader, find_latest_checkpoint
+from mmengine.runner import BaseLoop, CheckpointLoader, find_latest_checkpoint
 
 from .. import checkpoint as safe_checkpoint
 from ..registry import RUNNERS
@@ -29,7 +29,8 @@ class Runner(MMEngineRunner):
     - ``--resume`` without ``randomness.seed`` continues with the seed of the
       run it resumes (mmengine would draw a new one, build the samplers from
       it and only then reseed, undoing ``RNGStateHook``);
-    - a truncated checkpoint to resume from is reported by name;
+    - a truncated checkpoint to resume from is reported by name, and one
+      loaded for testing must fit the model exactly;
     - on a machine without CUDA, the ``pytorch`` launcher uses gloo;
     - checkpoints appear whole or not at all: ``.iter_N.pth.partial`` is
       written, then renamed; the checkpoint hook writes ``last_checkpoint``
@@ -43,6 +44,16 @@ class Runner(MMEngineRunner):
             _seed_from_resumed_run(cfg)
         setup_cpu_distributed(cfg)
         return super().from_cfg(cfg)
+
+    def load_checkpoint(self, filename: str, map_location='cpu',
+                        strict: bool = False, **kwargs) -> dict:
+        """mmengine's; outside training (test, val) the checkpoint must fit
+        the model exactly: missing, unexpected or misshaped keys are an error
+        that lists them, not a warning before evaluating a partly random
+        model."""
+        training = isinstance(self._train_loop, BaseLoop)
+        return super().load_checkpoint(
+            filename, map_location, strict=strict or not training, **kwargs)
 
     def train(self):
         check_data(self.cfg, ('train_dataloader', 'val_dataloader'))
