@@ -8,6 +8,7 @@ from mmengine.registry import Registry
 from mmseg.registry import DATASETS as MMSEG_DATASETS
 from mmseg.registry import HOOKS as MMSEG_HOOKS
 from mmseg.registry import MODELS as MMSEG_MODELS
+from mmseg.registry import OPTIM_WRAPPERS as MMSEG_OPTIM_WRAPPERS
 from mmseg.registry import RUNNERS as MMSEG_RUNNERS
 
 MODELS = Registry(
@@ -28,5 +29,10 @@ HOOKS = Registry(
 RUNNERS = Registry(
     'runner',
     parent=MMSEG_RUNNERS,
+    scope='mmseg_encnet',
+    locations=['mmseg_encnet.engine'])
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper',
+    parent=MMSEG_OPTIM_WRAPPERS,
     scope='mmseg_encnet',
     locations=['mmseg_encnet.engine'])

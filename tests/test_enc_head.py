@@ -241,3 +241,5 @@ def test_subclasses_mmseg_and_keeps_its_initial_weights():
     for (name, ref), (_, out) in zip(theirs.state_dict().items(),
                                      ours.state_dict().items()):
         assert torch.equal(out, ref), name
+    module = EncModule(8, num_codes=4, norm_cfg=BN)  # built directly too
+    assert type(module.encoding[0]) is Encoding

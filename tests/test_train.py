@@ -330,3 +330,15 @@ def test_mmseg_train_tool_uses_our_runner(tmp_path, data_root):
     assert (work_dir / 'iter_2.pth').is_file()
     with open(work_dir / 'last_checkpoint') as f:
         assert f.read().strip().endswith('iter_2.pth')
+
+
+def test_amp_trains_in_bfloat16_without_cuda(tmp_path, data_root):
+    work_dir = str(tmp_path / 'work')
+    train_cli.main([CONFIG, '--work-dir', work_dir, '--amp', '--cfg-options'] +
+                   short_options(data_root, 2))
+    checkpoint = safe_checkpoint.load(osp.join(work_dir, 'iter_2.pth'))
+    assert checkpoint['meta']['iter'] == 2
+    assert all(v.dtype != torch.bfloat16
+               for v in checkpoint['state_dict'].values())
+    with open(osp.join(work_dir, 'encnet_r18-d8_demo.py')) as f:  # dumped
+        assert "type='mmseg_encnet.BF16OptimWrapper'" in f.read()

@@ -2,6 +2,7 @@
 import argparse
 from typing import List, Optional
 
+import torch
 from mmseg.registry import RUNNERS
 
 from ..engine import Runner
@@ -18,7 +19,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='enable automatic-mixed-precision training (GPU)')
+        help='mixed-precision training: float16 with loss scaling on GPUs '
+        '(mmengine), bfloat16 autocast on machines without CUDA')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -26,10 +28,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     cfg = load_config(args)
-    if args.amp:
+    if args.amp and torch.cuda.is_available():
         if cfg.optim_wrapper.type != 'AmpOptimWrapper':
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
+    elif args.amp:  # mmengine's AMP is GPU-only; CPUs train in bfloat16
+        cfg.optim_wrapper.type = 'mmseg_encnet.BF16OptimWrapper'
     cfg.resume = args.resume
     runner = (RUNNERS.build(cfg)
               if 'runner_type' in cfg else Runner.from_cfg(cfg))

@@ -1,9 +1,11 @@
 from .hooks import (DataCheckHook, NonFiniteLossHook, RNGStateHook,
                     TrainingCurveHook, check_image_label_pairs,
                     plot_training_curves)
+from .optim_wrapper import BF16OptimWrapper
 from .runner import Runner
 
 __all__ = [
     'DataCheckHook', 'check_image_label_pairs', 'NonFiniteLossHook',
-    'RNGStateHook', 'TrainingCurveHook', 'plot_training_curves', 'Runner'
+    'RNGStateHook', 'TrainingCurveHook', 'plot_training_curves',
+    'BF16OptimWrapper', 'Runner'
 ]

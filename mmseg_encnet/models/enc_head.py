@@ -13,7 +13,7 @@ import torch
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.decode_heads.enc_head import EncHead as MMSegEncHead
 from mmseg.models.decode_heads.enc_head import EncModule as MMSegEncModule
-from mmseg.utils import ConfigType, SampleList
+from mmseg.utils import ConfigType, OptConfigType, SampleList
 from torch import Tensor
 
 from ..registry import MODELS
@@ -27,7 +27,32 @@ class EncModule(MMSegEncModule):
 
     ``x -> 1x1 projection -> Encoding -> BN1d+ReLU -> mean over codewords``
     gives the context vector ``e``; ``gamma = sigmoid(FC(e))``.
+
+    Args:
+        in_channels (int): Channels ``C`` of the input feature map.
+        num_codes (int): Number of codewords ``K``.
+        conv_cfg (dict, optional): Config of the projection conv.
+        norm_cfg (dict, optional): Config of the norm layers; its 1d variant
+            normalises the encoded features.
+        act_cfg (dict): Config of the projection's activation.
     """
+
+    def __init__(self,
+                 in_channels: int,
+                 num_codes: int,
+                 conv_cfg: OptConfigType = None,
+                 norm_cfg: OptConfigType = None,
+                 act_cfg: ConfigType = dict(type='ReLU')) -> None:
+        super().__init__(in_channels, num_codes, conv_cfg, norm_cfg, act_cfg)
+        self.from_mmseg(self)
+
+    @staticmethod
+    def from_mmseg(module: MMSegEncModule) -> 'EncModule':
+        """Give an mmseg ``EncModule`` our forwards, in place: the very same
+        parameters and initial draws (the subclasses add no state)."""
+        module.__class__ = EncModule
+        module.encoding[0].__class__ = Encoding
+        return module
 
     def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         """Encode the context of ``x`` and reweight its channels.
@@ -85,11 +110,7 @@ class EncHead(MMSegEncHead):
                              f'{num_codes}')
         super().__init__(num_codes, use_se_loss, add_lateral, loss_se_decode,
                          **kwargs)
-        # mmseg built its EncModule and Encoding; give those very modules
-        # (same parameters and initial draws) our forward. The subclasses
-        # add methods only, no state.
-        self.enc_module.__class__ = EncModule
-        self.enc_module.encoding[0].__class__ = Encoding
+        EncModule.from_mmseg(self.enc_module)
 
     def loss_by_feat(self, seg_logits: Union[Tensor, Tuple[Tensor, Tensor]],
                      batch_data_samples: SampleList) -> dict:
