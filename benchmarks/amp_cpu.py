@@ -1,0 +1,83 @@
+"""bfloat16 training on a CPU: ``tools/train.py --amp`` against float32.
+
+Trains the demo config (EncNet, half-width ResNetV1c-18-D8, 128x256,
+batch 4) for ``--iters`` iterations from the same seed, float32 and
+``--amp`` (bfloat16 autocast through ``mmseg_encnet.BF16OptimWrapper``),
+each in a process of its own, alternating over ``--rounds``. Prints the
+median time per iteration (the first logging window, warm-up, left out) and
+the training loss at the last iteration (mmengine's mean over the last
+logging window), with their ratios.
+
+    python benchmarks/amp_cpu.py [--iters 60] [--rounds 2]
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
+MODES = {'float32': [], 'bfloat16': ['--amp']}
+
+
+def train(mode: str, iters: int, data_root: str, work_dir: str) -> dict:
+    """Seconds per iteration and the final logged loss of one run."""
+    subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG,
+         '--work-dir', work_dir, *MODES[mode], '--cfg-options',
+         f'train_dataloader.dataset.data_root={data_root}',
+         f'val_dataloader.dataset.data_root={data_root}',
+         f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters + 1}',
+         f'default_hooks.checkpoint.interval={iters + 1}',
+         'default_hooks.logger.interval=10', 'randomness.seed=0'],
+        check=True, capture_output=True,
+        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    scalars, = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    with open(scalars) as f:
+        logs = [json.loads(line) for line in f if '"loss"' in line]
+    return dict(
+        seconds=statistics.median(log['time'] for log in logs[1:]),
+        loss=logs[-1]['loss'], iter=logs[-1]['iter'])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--iters', type=int, default=60)
+    parser.add_argument('--rounds', type=int, default=2)
+    args = parser.parse_args()
+    runs = {mode: [] for mode in MODES}
+    with tempfile.TemporaryDirectory() as tmp:
+        data_root = osp.join(tmp, 'demo_street')  # written by the first run
+        for i in range(args.rounds):
+            for mode in MODES:
+                runs[mode].append(
+                    train(mode, args.iters, data_root,
+                          osp.join(tmp, f'{mode}_{i}')))
+    median = {
+        mode: {
+            key: statistics.median(r[key] for r in results)
+            for key in ('seconds', 'loss')
+        }
+        for mode, results in runs.items()
+    }
+    print(f'Demo training (EncNet-R18-D8 half width, 128x256, batch 4) on '
+          f'the CPU, {args.iters} iterations, median of {args.rounds} '
+          'alternating runs')
+    print(f'| precision | s / iteration | loss at iteration {args.iters} |')
+    print('| --- | ---: | ---: |')
+    for mode, result in median.items():
+        print(f"| {mode} | {result['seconds']:.3f} | {result['loss']:.4f} |")
+    fp32, bf16 = median['float32'], median['bfloat16']
+    print(f"| bfloat16 speed-up, loss change | "
+          f"{fp32['seconds'] / bf16['seconds']:.2f}x | "
+          f"{(bf16['loss'] - fp32['loss']) / fp32['loss'] * 100:+.1f}% |")
+    print('runs: ' + json.dumps(runs))
+
+
+if __name__ == '__main__':
+    main()
