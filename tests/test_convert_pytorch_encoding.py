@@ -245,3 +245,29 @@ def test_describe_refuses_what_it_does_not_know():
                   'pretrained.conv1.weight': torch.zeros(1)})
     with pytest.raises(ValueError, match='no config is shipped.*21 classes'):
         config_for(EncNetCheckpoint(101, True, 21))
+
+
+class Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return os.system, (f'touch {self.marker}', )
+
+
+def test_converter_refuses_a_pickled_payload(tmp_path):
+    import os.path as osp
+    import subprocess
+    import sys
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    marker = tmp_path / 'payload-ran'
+    torch.save(dict(state_dict={}, epoch=Payload(str(marker))),
+               tmp_path / 'evil.pth')
+    result = subprocess.run(
+        [sys.executable, osp.join(root, 'tools/convert_pytorch_encoding.py'),
+         str(tmp_path / 'evil.pth'), str(tmp_path / 'out.pth')],
+        capture_output=True, text=True)
+    assert result.returncode != 0
+    assert 'UnpicklingError' in result.stderr and 'system' in result.stderr
+    assert not marker.exists() and not (tmp_path / 'out.pth').exists()
