@@ -1,6 +1,8 @@
-from .inference import (collect_images, init_model, save_outputs,
+from .inference import (collect_images, colour_mask, init_model,
+                        save_outputs, save_presence_chart,
                         segment_with_presence)
 
 __all__ = [
-    'collect_images', 'init_model', 'save_outputs', 'segment_with_presence'
+    'collect_images', 'colour_mask', 'init_model', 'save_outputs',
+    'save_presence_chart', 'segment_with_presence'
 ]
