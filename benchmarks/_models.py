@@ -23,7 +23,8 @@ CONFIG = osp.join(ROOT, 'configs/encnet_r50.py')
 def build_encnet(impl: str,
                  num_codes: int = 32,
                  test_cfg: Optional[dict] = None) -> torch.nn.Module:
-    """EncNet-R50-D8 with ``impl`` ('ours' or 'mmseg') as the decode head."""
+    """EncNet-R50-D8 with ``impl`` ('ours' or 'mmseg') as the decode head,
+    initialised from seed 0 (equal weights for both)."""
     init_default_scope('mmseg')
     cfg = Config.fromfile(CONFIG)
     cfg.model.pretrained = None
@@ -35,6 +36,7 @@ def build_encnet(impl: str,
         cfg.model.decode_head.loss_se_decode = dict(
             type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)
     sync_bn_to_bn(cfg.model)
+    torch.manual_seed(0)  # the same weights for both: ours draws as mmseg's
     return MODELS.build(cfg.model)
 
 
