@@ -16,6 +16,7 @@ allowlist is left as it is. So ``--resume``, ``load_from``, pretrained
 ``init_cfg``, ``mmseg.apis.init_model``, mmseg's tools and ours all refuse a
 pickled payload before any of it runs.
 """
+import codecs
 import functools
 import inspect
 import io
@@ -81,11 +82,12 @@ def allowed_globals() -> Dict[str, Any]:
     return allowed
 
 
-def _codecs_encode(text: str, encoding: str = 'utf-8') -> bytes:
-    """``_codecs.encode`` for text only (how protocol 2 pickles bytes)."""
-    import codecs
-    if not isinstance(text, str):
-        raise pickle.UnpicklingError('_codecs.encode of a non-string')
+def _codecs_encode(text: str, encoding: str) -> bytes:
+    """``_codecs.encode(text, 'latin1')``: how protocol 2 pickles bytes."""
+    if not isinstance(text, str) or encoding not in ('latin1', 'latin-1'):
+        raise pickle.UnpicklingError(
+            f'checkpoint asks for _codecs.encode(..., {encoding!r}); only '
+            'latin1 text (pickled bytes) is allowed')
     return codecs.encode(text, encoding)
 
 
