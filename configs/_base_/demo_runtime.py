@@ -1,6 +1,6 @@
 # Schedule and runtime of the CPU demo: a few minutes on 2 cores, from
 # scratch (no pretrained weights can be downloaded), evaluated at the end.
-_base_ = ['./encnet_runtime.py', './datasets/demo_street.py']
+_base_ = ['./cpu_runtime.py', './datasets/demo_street.py']
 max_iters = 600
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -18,22 +18,3 @@ param_scheduler = [
 ]
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=200)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    # Overlays of predictions on every 8th val image, in the work dir.
-    visualization=dict(type='SegVisualizationHook', draw=True, interval=8))
-custom_hooks = [
-    dict(type='mmseg_encnet.DataCheckHook'),
-    dict(type='mmseg_encnet.NonFiniteLossHook'),
-    dict(type='mmseg_encnet.RNGStateHook'),
-    dict(type='mmseg_encnet.TrainingCurveHook')
-]
-env_cfg = dict(cudnn_benchmark=False)
-randomness = dict(seed=0)
