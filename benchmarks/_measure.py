@@ -1,12 +1,16 @@
-"""Measurement shared by the benchmark scripts.
+"""Measurement and raw records shared by the benchmark scripts.
 
-Every comparison runs each implementation in a process of its own (so one's
+Every comparison runs each variant in a process of its own (so one's
 allocations cannot hide the other's and the RSS high-water mark is its own),
-alternating between them when asked for several rounds. A worker prints one
-JSON line as its last line of output; :func:`run_worker` returns it.
+alternating between the variants round after round. A worker prints one JSON
+line as its last line of output; :func:`compare` collects them, every round
+of every variant, into a raw record that a script writes with ``--json`` and
+renders as Markdown (``run_all.py`` renders ``results.md`` from those files
+alone).
 """
 import json
 import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -15,8 +19,6 @@ import time
 from typing import Callable, Dict, List
 
 import torch
-
-IMPLS = ('mmseg', 'ours')
 
 
 def _rss_bytes() -> int:
@@ -52,9 +54,9 @@ class MemoryMeter:
         return max(self.peak() - self.start, 0)
 
 
-def median_time(fn: Callable[[], object], steps: int,
-                device: torch.device) -> float:
-    """Median wall time of ``steps`` calls of ``fn`` in seconds."""
+def step_times(fn: Callable[[], object], steps: int,
+               device: torch.device) -> List[float]:
+    """Wall time in seconds of each of ``steps`` calls of ``fn``."""
     times = []
     for _ in range(steps):
         if device.type == 'cuda':
@@ -64,7 +66,13 @@ def median_time(fn: Callable[[], object], steps: int,
         if device.type == 'cuda':
             torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def measurement(times: List[float], memory: int, **extra) -> str:
+    """A worker's JSON line: its step times, their median, its memory."""
+    return json.dumps(dict(seconds=statistics.median(times), times=times,
+                           memory=memory, **extra))
 
 
 def default_device() -> str:
@@ -84,26 +92,60 @@ def run_worker(script: str, args: List[str]) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def compare(script: str, args: List[str], rounds: int = 1) -> Dict[str, dict]:
-    """Run the worker for mmseg and ours, alternating, ``rounds`` times.
-
-    Returns, per implementation, the result of the round with the median
-    ``seconds`` (its other fields come from that same round).
-    """
-    runs: Dict[str, list] = {impl: [] for impl in IMPLS}
+def compare(script: str, variants: Dict[str, List[str]],
+            rounds: int) -> Dict[str, List[dict]]:
+    """Run the worker once per variant (its own arguments), alternating,
+    ``rounds`` times; every round's result per variant."""
+    runs: Dict[str, List[dict]] = {name: [] for name in variants}
     for _ in range(rounds):
-        for impl in IMPLS:
-            runs[impl].append(run_worker(script, ['--impl', impl, *args]))
-    return {
-        impl: sorted(results, key=lambda r: r['seconds'])[len(results) // 2]
-        for impl, results in runs.items()
-    }
+        for name, args in variants.items():
+            runs[name].append(run_worker(script, args))
+    return runs
 
 
-def ratio_row(label: str, results: Dict[str, dict], keys: List[str]) -> str:
-    """A Markdown row ``mmseg / ours`` for each key."""
-    cells = [
-        f"{results['mmseg'][k] / max(results['ours'][k], 1e-12):.2f}x"
-        for k in keys
-    ]
-    return f"| {label} | {' | '.join(cells)} |"
+def median_round(rounds: List[dict]) -> dict:
+    """The round with the median ``seconds`` (lower median for even counts),
+    so that its other fields come from the same round."""
+    return sorted(rounds, key=lambda r: r['seconds'])[(len(rounds) - 1) // 2]
+
+
+def machine(device: str) -> str:
+    if device == 'cuda':
+        return torch.cuda.get_device_name()
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            cpu = next(line.split(':', 1)[1].strip() for line in f
+                       if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    return f'{cpu}, {torch.get_num_threads()} threads'
+
+
+def make_record(benchmark: str, settings: dict, results: dict) -> dict:
+    """A raw record: what was measured, where, when and every round."""
+    return dict(benchmark=benchmark, settings=settings,
+                machine=machine(settings.get('device', 'cpu')),
+                torch=torch.__version__, date=time.strftime('%Y-%m-%d'),
+                results=results)
+
+
+def save(record: dict, path: str) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(record, f, indent=1)
+
+
+def spread(rounds: List[dict], key: str = 'seconds',
+           scale: float = 1.0) -> str:
+    """``min-max`` of ``key`` times ``scale`` over the rounds (the median
+    step of each round), for the tables."""
+    values = [r[key] * scale for r in rounds]
+    return f'{min(values):.3g}-{max(values):.3g}'
+
+
+def header(record: dict, what: str) -> str:
+    s = record['settings']
+    return (f"{what}, {s['device']}, median of {s['steps']} steps x "
+            f"{s['rounds']} alternating rounds ({record['date']}, "
+            f"{record['machine']}, torch {record['torch']})")

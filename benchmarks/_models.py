@@ -1,12 +1,16 @@
-"""EncNet-R50-D8 (Cityscapes config) with our head or mmseg's, for benchmarks.
+"""The R50-D8 Cityscapes models the end-to-end benchmarks compare.
 
-Both come from ``configs/encnet_r50.py``; only the decode head's type and its
-SE loss differ (mmseg's ``EncHead`` with mmseg's sigmoid cross-entropy, as in
-mmseg's config). SyncBN becomes BN where there is no process group.
+``ours``: EncNet-R50-D8 (``configs/encnet_r50.py``); ``mmseg``: the same with
+mmseg's ``EncHead`` and mmseg's sigmoid cross-entropy SE loss, as in mmseg's
+config; ``pspnet`` and ``fcn``: mmseg's own PSPNet-R50-D8 and FCN-R50-D8
+Cityscapes 512x1024 configs, what a user would pick instead. Every model is
+initialised from seed 0 (ours and mmseg's draw the same weights); SyncBN
+becomes BN where there is no process group.
 """
 import os.path as osp
-from typing import Optional
+from typing import Callable, Dict, List, Optional
 
+import mmseg
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -16,27 +20,39 @@ from mmseg.structures import SegDataSample
 
 from mmseg_encnet.engine.config_check import sync_bn_to_bn
 
+from _measure import median_round, spread
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(ROOT, 'configs/encnet_r50.py')
+MMSEG_CONFIGS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs')
+CONFIGS = dict(
+    ours=osp.join(ROOT, 'configs/encnet_r50.py'),
+    mmseg=osp.join(ROOT, 'configs/encnet_r50.py'),
+    pspnet=osp.join(MMSEG_CONFIGS,
+                    'pspnet/pspnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'),
+    fcn=osp.join(MMSEG_CONFIGS,
+                 'fcn/fcn_r50-d8_4xb2-40k_cityscapes-512x1024.py'))
+NAMES = dict(ours='EncNet, our head', mmseg="EncNet, mmseg's head",
+             pspnet='PSPNet (mmseg)', fcn='FCN (mmseg)')
 
 
-def build_encnet(impl: str,
-                 num_codes: int = 32,
-                 test_cfg: Optional[dict] = None) -> torch.nn.Module:
-    """EncNet-R50-D8 with ``impl`` ('ours' or 'mmseg') as the decode head,
-    initialised from seed 0 (equal weights for both)."""
+def build_model(impl: str,
+                num_codes: int = 32,
+                test_cfg: Optional[dict] = None) -> torch.nn.Module:
+    """The ``impl`` model of :data:`CONFIGS`, initialised from seed 0;
+    ``num_codes`` applies to EncNet."""
     init_default_scope('mmseg')
-    cfg = Config.fromfile(CONFIG)
+    cfg = Config.fromfile(CONFIGS[impl])
     cfg.model.pretrained = None
     if test_cfg is not None:
         cfg.model.test_cfg = test_cfg
-    cfg.model.decode_head.num_codes = num_codes
+    if impl in ('ours', 'mmseg'):
+        cfg.model.decode_head.num_codes = num_codes
     if impl == 'mmseg':
         cfg.model.decode_head.type = 'EncHead'
         cfg.model.decode_head.loss_se_decode = dict(
             type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)
     sync_bn_to_bn(cfg.model)
-    torch.manual_seed(0)  # the same weights for both: ours draws as mmseg's
+    torch.manual_seed(0)  # the same weights for ours and mmseg's
     return MODELS.build(cfg.model)
 
 
@@ -55,3 +71,21 @@ def random_batch(height: int, width: int, num_classes: int = 19,
                  pad_shape=(height, width)))
         samples.append(sample)
     return inputs, samples
+
+
+def variant_rows(results: Dict[str, List[dict]], variants: List[str],
+                 time_cell: Callable[[float], str]) -> List[str]:
+    """Table cells per variant: ``variant | model | time_cell(seconds) |
+    seconds min-max over rounds | memory (MiB) | time and memory relative
+    to the first variant |``, from each variant's median round."""
+    base = median_round(results[variants[0]])
+    rows = []
+    for variant in variants:
+        r = median_round(results[variant])
+        rows.append(
+            f"{variant} | {NAMES[variant.split(':')[0]]} | "
+            f"{time_cell(r['seconds'])} | {spread(results[variant])} | "
+            f"{r['memory'] / 2**20:.0f} | "
+            f"{r['seconds'] / base['seconds']:.2f}x | "
+            f"{r['memory'] / max(base['memory'], 1):.2f}x |")
+    return rows

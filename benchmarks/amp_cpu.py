@@ -1,14 +1,15 @@
 """bfloat16 training on a CPU: ``tools/train.py --amp`` against float32.
 
 Trains the demo config (EncNet, half-width ResNetV1c-18-D8, 128x256,
-batch 4) for ``--iters`` iterations from the same seed, float32 and
-``--amp`` (bfloat16 autocast through ``mmseg_encnet.BF16OptimWrapper``),
-each in a process of its own, alternating over ``--rounds``. Prints the
+batch 4) for ``--iters`` iterations from the same seed, in float32 (mmengine's
+``OptimWrapper``) and with ``--amp`` (bfloat16 autocast through
+``mmseg_encnet.BF16OptimWrapper``, the demo's default), each in a process of
+its own, alternating over ``--rounds``. Prints the
 median time per iteration (the first logging window, warm-up, left out) and
 the training loss at the last iteration (mmengine's mean over the last
 logging window), with their ratios.
 
-    python benchmarks/amp_cpu.py [--iters 60] [--rounds 2]
+    python benchmarks/amp_cpu.py [--iters 60] [--rounds 2] [--json raw.json]
 """
 import argparse
 import glob
@@ -20,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 
+from _measure import make_record, save, spread
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
 MODES = {'float32': [], 'bfloat16': ['--amp']}
@@ -30,6 +33,7 @@ def train(mode: str, iters: int, data_root: str, work_dir: str) -> dict:
     subprocess.run(
         [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG,
          '--work-dir', work_dir, *MODES[mode], '--cfg-options',
+         'optim_wrapper.type=OptimWrapper',  # float32 unless --amp
          f'train_dataloader.dataset.data_root={data_root}',
          f'val_dataloader.dataset.data_root={data_root}',
          f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters + 1}',
@@ -45,10 +49,36 @@ def train(mode: str, iters: int, data_root: str, work_dir: str) -> dict:
         loss=logs[-1]['loss'], iter=logs[-1]['iter'])
 
 
+def render(record: dict) -> str:
+    s, runs = record['settings'], record['results']
+    median = {
+        mode: {key: statistics.median(r[key] for r in results)
+               for key in ('seconds', 'loss')}
+        for mode, results in runs.items()
+    }
+    lines = [
+        f"Demo training (EncNet-R18-D8 half width, 128x256, batch 4), "
+        f"{s['iters']} iterations, median of {s['rounds']} alternating runs "
+        f"({record['date']}, {record['machine']}, torch {record['torch']})",
+        f"| precision | s / iteration | min-max over runs | loss at "
+        f"iteration {s['iters']} |", '| --- | ---: | --- | ---: |'
+    ]
+    for mode, result in median.items():
+        lines.append(f"| {mode} | {result['seconds']:.3f} | "
+                     f"{spread(runs[mode])} | {result['loss']:.4f} |")
+    fp32, bf16 = median['float32'], median['bfloat16']
+    lines.append(
+        f"| bfloat16 speed-up, loss change | "
+        f"{fp32['seconds'] / bf16['seconds']:.2f}x | | "
+        f"{(bf16['loss'] - fp32['loss']) / fp32['loss'] * 100:+.1f}% |")
+    return '\n'.join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--iters', type=int, default=60)
     parser.add_argument('--rounds', type=int, default=2)
+    parser.add_argument('--json', help='write the raw record here')
     args = parser.parse_args()
     runs = {mode: [] for mode in MODES}
     with tempfile.TemporaryDirectory() as tmp:
@@ -58,25 +88,11 @@ def main() -> None:
                 runs[mode].append(
                     train(mode, args.iters, data_root,
                           osp.join(tmp, f'{mode}_{i}')))
-    median = {
-        mode: {
-            key: statistics.median(r[key] for r in results)
-            for key in ('seconds', 'loss')
-        }
-        for mode, results in runs.items()
-    }
-    print(f'Demo training (EncNet-R18-D8 half width, 128x256, batch 4) on '
-          f'the CPU, {args.iters} iterations, median of {args.rounds} '
-          'alternating runs')
-    print(f'| precision | s / iteration | loss at iteration {args.iters} |')
-    print('| --- | ---: | ---: |')
-    for mode, result in median.items():
-        print(f"| {mode} | {result['seconds']:.3f} | {result['loss']:.4f} |")
-    fp32, bf16 = median['float32'], median['bfloat16']
-    print(f"| bfloat16 speed-up, loss change | "
-          f"{fp32['seconds'] / bf16['seconds']:.2f}x | "
-          f"{(bf16['loss'] - fp32['loss']) / fp32['loss'] * 100:+.1f}% |")
-    print('runs: ' + json.dumps(runs))
+    record = make_record('amp_cpu', dict(iters=args.iters, rounds=args.rounds,
+                                         device='cpu'), runs)
+    if args.json:
+        save(record, args.json)
+    print(render(record))
 
 
 if __name__ == '__main__':

@@ -2,23 +2,27 @@
 
 Each implementation runs forward+backward in its own process (so one's
 allocations cannot hide the other's) on the same seeded input, at Cityscapes
-training size by default (batch 2, C=512, 64x128 features, K=32). The parent
-prints the median step time, the growth of peak memory during the steps
-(peak RSS minus RSS before the first step on CPU; peak allocated on CUDA),
-their ratios, and the largest difference in output and gradients, relative
-to the largest magnitude of mmseg's.
+training size by default (batch 2, C=512, 64x128 features, K=32),
+alternating over ``--rounds``. The parent prints the median step time of the
+median round, the growth of peak memory during the steps (peak RSS minus RSS
+before the first step on CPU; peak allocated on CUDA), their ratios, and the
+largest difference in output and gradients, relative to the largest
+magnitude of mmseg's.
 
-    python benchmarks/encoding.py [--steps 5] [--device cpu]
+    python benchmarks/encoding.py [--steps 5 --rounds 2] [--device cuda]
+        [--json raw.json]
 """
 import argparse
-import json
 import tempfile
 from pathlib import Path
 
 import torch
 
-from _measure import (IMPLS, MemoryMeter, compare, default_device,
-                      median_time, ratio_row)
+from _measure import (MemoryMeter, compare, default_device, header,
+                      make_record, measurement, median_round, save, spread,
+                      step_times)
+
+IMPLS = ('mmseg', 'ours')
 
 
 def build(impl: str, channels: int, num_codes: int) -> torch.nn.Module:
@@ -45,20 +49,21 @@ def worker(args: argparse.Namespace) -> None:
     def step():
         x.grad = None
         layer.zero_grad(set_to_none=True)
-        out = layer(x)
-        out.backward(grad_out)
+        with torch.autocast(device.type, enabled=args.amp):
+            out = layer(x)
+        out.backward(grad_out.to(out.dtype))
         return out
 
     meter = MemoryMeter(device)
     out = step()  # warm-up, counted in the memory growth
-    seconds = median_time(step, args.steps, device)
+    times = step_times(step, args.steps, device)
     torch.save({
         'out': out.detach(),
         'x': x.grad,
         'codewords': layer.codewords.grad,
         'scale': layer.scale.grad
     }, Path(args.save_dir) / f'{args.impl}.pth')
-    print(json.dumps(dict(seconds=seconds, memory=meter.growth())))
+    print(measurement(times, meter.growth()))
 
 
 def max_relative_difference(ours: dict, ref: dict) -> dict:
@@ -69,6 +74,29 @@ def max_relative_difference(ours: dict, ref: dict) -> dict:
     }
 
 
+def render(record: dict) -> str:
+    s, results = record['settings'], record['results']
+    shape = (f"B={s['batch']} C={s['channels']} {s['height']}x{s['width']} "
+             f"K={s['num_codes']}{' autocast' if s.get('amp') else ''}")
+    lines = [
+        header(record, f'Encoding forward+backward, {shape}'),
+        '| impl | time (ms) | min-max over rounds (ms) | '
+        'memory growth (MiB) |', '| --- | ---: | --- | ---: |'
+    ]
+    median = {impl: median_round(results[impl]) for impl in IMPLS}
+    for impl in IMPLS:
+        r = median[impl]
+        lines.append(f"| {impl} | {r['seconds'] * 1e3:.1f} | "
+                     f"{spread(results[impl], scale=1e3)} | "
+                     f"{r['memory'] / 2**20:.1f} |")
+    m, o = median['mmseg'], median['ours']
+    lines.append(f"| ratio mmseg/ours | {m['seconds'] / o['seconds']:.2f}x "
+                 f"| | {m['memory'] / max(o['memory'], 1):.2f}x |")
+    lines.append('max relative difference: ' + ', '.join(
+        f'{k} {v:.2e}' for k, v in record['difference'].items()))
+    return '\n'.join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--batch', type=int, default=2)
@@ -77,40 +105,36 @@ def main() -> None:
     parser.add_argument('--width', type=int, default=128)
     parser.add_argument('--num-codes', type=int, default=32)
     parser.add_argument('--steps', type=int, default=5)
+    parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--device', default=default_device())
-    parser.add_argument('--rounds', type=int, default=1)
+    parser.add_argument('--amp', action='store_true',
+                        help='forward under autocast')
+    parser.add_argument('--json', help='write the raw record here')
     parser.add_argument('--impl', choices=IMPLS, help=argparse.SUPPRESS)
     parser.add_argument('--save-dir', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.impl:
         return worker(args)
 
+    settings = {k: getattr(args, k) for k in (
+        'batch', 'channels', 'height', 'width', 'num_codes', 'steps',
+        'rounds', 'device', 'amp')}
     with tempfile.TemporaryDirectory() as tmp:
-        worker_args = ['--save-dir', tmp]
-        for key in ('batch', 'channels', 'height', 'width', 'num_codes',
-                    'steps', 'device'):
-            worker_args += [f"--{key.replace('_', '-')}",
-                            str(getattr(args, key))]
-        results = compare(__file__, worker_args, args.rounds)
+        common = ['--save-dir', tmp] + [
+            f"--{k.replace('_', '-')}={v}" for k, v in settings.items()
+            if k not in ('rounds', 'amp')] + (['--amp'] if args.amp else [])
+        results = compare(__file__, {
+            impl: ['--impl', impl, *common] for impl in IMPLS}, args.rounds)
         tensors = {
             impl: torch.load(Path(tmp) / f'{impl}.pth', weights_only=True)
             for impl in IMPLS
         }
-
-    shape = (f'B={args.batch} C={args.channels} '
-             f'{args.height}x{args.width} K={args.num_codes}')
-    print(f'Encoding forward+backward, {shape}, {args.device}, '
-          f'median of {args.steps} steps')
-    print('| impl | time (ms) | memory growth (MiB) |')
-    print('| --- | ---: | ---: |')
-    for impl in IMPLS:
-        r = results[impl]
-        print(f"| {impl} | {r['seconds'] * 1e3:.1f} | "
-              f"{r['memory'] / 2**20:.1f} |")
-    print(ratio_row('ratio mmseg/ours', results, ['seconds', 'memory']))
-    diffs = max_relative_difference(tensors['ours'], tensors['mmseg'])
-    print('max relative difference: ' +
-          ', '.join(f'{k} {v:.2e}' for k, v in diffs.items()))
+    record = make_record('encoding', settings, results)
+    record['difference'] = max_relative_difference(tensors['ours'],
+                                                   tensors['mmseg'])
+    if args.json:
+        save(record, args.json)
+    print(render(record))
 
 
 if __name__ == '__main__':

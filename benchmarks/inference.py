@@ -1,22 +1,30 @@
-"""EncNet-R50-D8 inference (``mode='predict'``), ours against mmseg's EncHead.
+"""R50-D8 inference (``mode='predict'``): our EncNet against mmseg's EncNet,
+PSPNet and FCN.
 
 Whole-image inference on a Cityscapes frame (1024x2048) and sliding-window
-inference with 512x1024 windows (stride 341x683), each implementation in its
-own process. Prints images/s, peak memory growth and the ratios.
+inference with half-size windows (stride 2/3 of a window), each model in its
+own process, alternating over ``--rounds``. Models as in ``_models.py``,
+with optional ``:amp`` (autocast) and ``:cl`` (channels_last) as in
+``train_step.py``. Prints images/s and the growth of peak memory, relative
+to the first variant.
 
-    python benchmarks/inference.py [--height 1024 --width 2048] [--mode whole]
+    python benchmarks/inference.py [--variants ours mmseg pspnet fcn]
+        [--height 1024 --width 2048] [--modes whole slide]
+        [--steps 5 --rounds 2] [--device cuda] [--json raw.json]
 """
 import argparse
-import json
 
 import torch
 
-from _measure import (IMPLS, MemoryMeter, compare, default_device,
-                      median_time, ratio_row)
-from _models import build_encnet, random_batch
+from _measure import (MemoryMeter, compare, default_device, header,
+                      make_record, measurement, save, step_times)
+from _models import build_model, random_batch, variant_rows
+
+VARIANTS = ['ours', 'mmseg', 'pspnet', 'fcn']
 
 
 def worker(args: argparse.Namespace) -> None:
+    impl, *flags = args.variant.split(':')
     device = torch.device(args.device)
     test_cfg = dict(mode='whole')
     if args.mode == 'slide':
@@ -24,50 +32,76 @@ def worker(args: argparse.Namespace) -> None:
         test_cfg = dict(
             mode='slide', crop_size=crop,
             stride=(crop[0] * 2 // 3, crop[1] * 2 // 3))
-    model = build_encnet(args.impl, test_cfg=test_cfg).to(device).eval()
+    fmt = (torch.channels_last if 'cl' in flags else torch.contiguous_format)
+    model = build_model(impl, test_cfg=test_cfg).to(
+        device, memory_format=fmt).eval()
     inputs, samples = random_batch(args.height, args.width, device=device)
+    inputs = inputs.contiguous(memory_format=fmt)
 
     @torch.no_grad()
     def predict():
-        model(inputs, samples, mode='predict')
+        with torch.autocast(device.type, enabled='amp' in flags):
+            model(inputs, samples, mode='predict')
 
     meter = MemoryMeter(device)
     predict()  # warm-up
-    seconds = median_time(predict, args.steps, device)
-    print(json.dumps(dict(seconds=seconds, memory=meter.growth())))
+    times = step_times(predict, args.steps, device)
+    print(measurement(times, meter.growth()))
+
+
+def render(record: dict) -> str:
+    s = record['settings']
+    ref = s['variants'][0]
+    lines = [
+        header(record, f"R50-D8 inference, one {s['height']}x{s['width']} "
+               'image'),
+        f'| mode | variant | model | images/s | s/image min-max over rounds '
+        f'| peak memory growth (MiB) | time / {ref} | memory / {ref} |',
+        '| --- | --- | --- | ---: | --- | ---: | ---: | ---: |'
+    ]
+    for mode in s['modes']:
+        lines += [f'| {mode} | ' + row for row in variant_rows(
+            record['results'][mode], s['variants'],
+            lambda seconds: f'{1 / seconds:.3f}')]
+    return '\n'.join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--variants', nargs='+', default=VARIANTS)
     parser.add_argument('--height', type=int, default=1024)
     parser.add_argument('--width', type=int, default=2048)
-    parser.add_argument(
-        '--mode', choices=('whole', 'slide', 'both'), default='both')
-    parser.add_argument('--steps', type=int, default=2)
-    parser.add_argument('--rounds', type=int, default=1)
+    parser.add_argument('--modes', nargs='+', choices=('whole', 'slide'),
+                        default=['whole', 'slide'])
+    parser.add_argument('--steps', type=int, default=5)
+    parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--device', default=default_device())
-    parser.add_argument('--impl', choices=IMPLS, help=argparse.SUPPRESS)
+    parser.add_argument('--amp', action='store_true',
+                        help='autocast every variant (adds :amp)')
+    parser.add_argument('--json', help='write the raw record here')
+    parser.add_argument('--variant', help=argparse.SUPPRESS)
+    parser.add_argument('--mode', help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.impl:
+    if args.variant:
         return worker(args)
+    if args.amp:
+        args.variants = [v if ':amp' in v else f'{v}:amp'
+                         for v in args.variants]
 
-    modes = ('whole', 'slide') if args.mode == 'both' else (args.mode, )
-    print(f'EncNet-R50-D8 inference, one {args.height}x{args.width} image, '
-          f'{args.device}, median of {args.steps} x {args.rounds} rounds')
-    print('| mode | impl | images/s | peak memory growth (MiB) |')
-    print('| --- | --- | ---: | ---: |')
-    for mode in modes:
-        results = compare(__file__, [
-            '--height', str(args.height), '--width', str(args.width),
-            '--mode', mode, '--steps', str(args.steps), '--device',
-            args.device
-        ], args.rounds)
-        for impl in IMPLS:
-            r = results[impl]
-            print(f"| {mode} | {impl} | {1 / r['seconds']:.3f} | "
-                  f"{r['memory'] / 2**20:.0f} |")
-        print(ratio_row(f'{mode} | ratio mmseg/ours', results,
-                        ['seconds', 'memory']))
+    settings = {k: getattr(args, k) for k in (
+        'variants', 'height', 'width', 'modes', 'steps', 'rounds', 'device')}
+    common = [f'--{k}={settings[k]}' for k in (
+        'height', 'width', 'steps', 'device')]
+    results = {
+        mode: compare(__file__, {
+            v: ['--variant', v, '--mode', mode, *common]
+            for v in args.variants}, args.rounds)
+        for mode in args.modes
+    }
+    record = make_record('inference', settings, results)
+    if args.json:
+        save(record, args.json)
+    print(render(record))
 
 
 if __name__ == '__main__':

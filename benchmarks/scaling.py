@@ -3,17 +3,21 @@
 Forward+backward of the EncModule (1x1 projection, Encoding, BN1d+ReLU, mean,
 FC+sigmoid, channel attention) at C=512, batch 1, as the feature map grows
 (at K=32) and as the number of codewords K grows (at 64x128). mmseg's memory
-grows with N*K*C, ours with N*(K+C). Prints a table and draws a log-log PNG.
+grows with N*K*C, ours with N*(K+C). Each point alternates the two over
+``--rounds``; prints a table and draws a log-log PNG.
 
-    python benchmarks/scaling.py [--quick] [--plot benchmarks/scaling.png]
+    python benchmarks/scaling.py [--quick] [--steps 5 --rounds 2]
+        [--plot scaling.png] [--json raw.json] [--device cuda]
 """
 import argparse
-import json
 
 import torch
 
-from _measure import (IMPLS, MemoryMeter, compare, default_device,
-                      median_time)
+from _measure import (MemoryMeter, compare, default_device, header,
+                      make_record, measurement, median_round, save,
+                      step_times)
+
+IMPLS = ('mmseg', 'ours')
 
 SIZES = ((32, 64), (64, 128), (128, 256))
 CODES = (8, 32, 128)
@@ -41,32 +45,43 @@ def worker(args: argparse.Namespace) -> None:
                     device=device).requires_grad_()
 
     def step():
-        context, out = module(x)
+        with torch.autocast(device.type, enabled=args.amp):
+            context, out = module(x)
         (context.sum() + out.sum()).backward()
 
     meter = MemoryMeter(device)
     step()
-    seconds = median_time(step, args.steps, device)
-    print(json.dumps(dict(seconds=seconds, memory=meter.growth())))
+    times = step_times(step, args.steps, device)
+    print(measurement(times, meter.growth()))
 
 
-def plot(rows, path: str) -> None:
+def points(record: dict):
+    """(sweep, x, height, width, K, {impl: median round}) per grid point."""
+    for sweep, x, height, width, num_codes in record['settings']['grid']:
+        rounds = record['results'][f'{height}x{width} K={num_codes}']
+        yield (sweep, x, height, width, num_codes,
+               {impl: median_round(rounds[impl]) for impl in IMPLS})
+
+
+def plot(record: dict, path: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
+    rows = list(points(record))
     fig, axes = plt.subplots(2, 2, figsize=(10, 7), dpi=100)
     for col, (sweep, xlabel) in enumerate(
         (('size', 'feature pixels N (K=32)'), ('codes',
                                                'codewords K (N=64x128)'))):
-        points = [r for r in rows if r['sweep'] == sweep]
+        sweep_rows = [r for r in rows if r[0] == sweep]
         for row, (key, ylabel, scale) in enumerate(
             (('seconds', 'time (s)', 1), ('memory', 'memory growth (MiB)',
                                           2**20))):
             ax = axes[row][col]
             for impl, style in zip(IMPLS, ('o-', 's-')):
-                ax.plot([p['x'] for p in points],
-                        [max(p[impl][key] / scale, 1e-3) for p in points],
+                ax.plot([r[1] for r in sweep_rows],
+                        [max(r[5][impl][key] / scale, 1e-3)
+                         for r in sweep_rows],
                         style, label=impl)
             ax.set_xscale('log', base=2)
             ax.set_yscale('log')
@@ -74,18 +89,43 @@ def plot(rows, path: str) -> None:
             ax.set_ylabel(ylabel)
             ax.grid(True, which='both', alpha=0.3)
             ax.legend()
-    fig.suptitle('EncModule forward+backward, C=512, batch 1')
+    settings = record['settings']
+    fig.suptitle(f"EncModule forward+backward, C={settings['channels']}, "
+                 f"batch 1, {settings['device']}")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
 
 
+def render(record: dict) -> str:
+    lines = [
+        header(record, f"EncModule forward+backward, "
+               f"C={record['settings']['channels']}, batch 1"
+               f"{' autocast' if record['settings'].get('amp') else ''}"),
+        '| features | K | mmseg time (s) | ours time (s) | speed-up | '
+        'mmseg memory (MiB) | ours memory (MiB) | memory ratio |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+    ]
+    for _, _, height, width, num_codes, r in points(record):
+        m, o = r['mmseg'], r['ours']
+        lines.append(
+            f"| {height}x{width} | {num_codes} | {m['seconds']:.3f} | "
+            f"{o['seconds']:.3f} | {m['seconds'] / o['seconds']:.1f}x | "
+            f"{m['memory'] / 2**20:.0f} | {o['memory'] / 2**20:.0f} | "
+            f"{m['memory'] / max(o['memory'], 1):.1f}x |")
+    return '\n'.join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--channels', type=int, default=512)
-    parser.add_argument('--steps', type=int, default=2)
+    parser.add_argument('--steps', type=int, default=5)
+    parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--device', default=default_device())
-    parser.add_argument('--plot', default='benchmarks/scaling.png')
+    parser.add_argument('--plot', help='draw the log-log PNG here')
+    parser.add_argument('--amp', action='store_true',
+                        help='forward under autocast')
+    parser.add_argument('--json', help='write the raw record here')
     parser.add_argument(
         '--quick', action='store_true', help='leave out the largest points')
     parser.add_argument('--impl', choices=IMPLS, help=argparse.SUPPRESS)
@@ -100,31 +140,27 @@ def main() -> None:
     codes = CODES[:-1] if args.quick else CODES
     grid = [('size', h * w, h, w, 32) for h, w in sizes]
     grid += [('codes', k, 64, 128, k) for k in codes]
-    rows = []
-    print(f'EncModule forward+backward, C={args.channels}, batch 1, '
-          f'{args.device}')
-    print('| features | K | mmseg time (s) | ours time (s) | speed-up | '
-          'mmseg memory (MiB) | ours memory (MiB) | memory ratio |')
-    print('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
-    measured = {}
-    for sweep, x, height, width, num_codes in grid:
-        key = (height, width, num_codes)  # the sweeps share one point
-        if key not in measured:
-            measured[key] = compare(__file__, [
-                '--height', str(height), '--width', str(width),
-                '--num-codes', str(num_codes), '--channels',
-                str(args.channels), '--steps', str(args.steps), '--device',
-                args.device
-            ])
-        results = measured[key]
-        rows.append(dict(sweep=sweep, x=x, **results))
-        m, o = results['mmseg'], results['ours']
-        print(f"| {height}x{width} | {num_codes} | {m['seconds']:.3f} | "
-              f"{o['seconds']:.3f} | {m['seconds'] / o['seconds']:.1f}x | "
-              f"{m['memory'] / 2**20:.0f} | {o['memory'] / 2**20:.0f} | "
-              f"{m['memory'] / max(o['memory'], 1):.1f}x |")
-    plot(rows, args.plot)
-    print(f'plot: {args.plot}')
+    results = {}
+    for _, _, height, width, num_codes in grid:
+        key = f'{height}x{width} K={num_codes}'  # the sweeps share a point
+        if key not in results:
+            results[key] = compare(__file__, {
+                impl: ['--impl', impl, f'--height={height}',
+                       f'--width={width}', f'--num-codes={num_codes}',
+                       f'--channels={args.channels}', f'--steps={args.steps}',
+                       f'--device={args.device}',
+                       *(['--amp'] if args.amp else [])] for impl in IMPLS
+            }, args.rounds)
+    settings = dict(channels=args.channels, steps=args.steps,
+                    rounds=args.rounds, device=args.device, amp=args.amp,
+                    grid=grid)
+    record = make_record('scaling', settings, results)
+    if args.json:
+        save(record, args.json)
+    print(render(record))
+    if args.plot:
+        plot(record, args.plot)
+        print(f'plot: {args.plot}')
 
 
 if __name__ == '__main__':

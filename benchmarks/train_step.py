@@ -1,22 +1,30 @@
-"""Full EncNet-R50-D8 training step, ours against mmseg's EncHead.
+"""R50-D8 training step: our EncNet against mmseg's EncNet, PSPNet and FCN.
 
-Forward, backward and an SGD step at Cityscapes crop size (batch 1,
-512x1024 by default), each implementation in its own process, alternating
-over ``--rounds``. Prints the median step time, the growth of peak memory
-(RSS on CPU, allocated bytes on CUDA), the ratios, and the share of our
-Encoding layer (forward + backward) in the step, from ``torch.profiler``.
+Forward, backward and an SGD step at Cityscapes crop size (batch 2,
+512x1024 by default; PSPNet's pooled BN cannot train at batch 1), each
+variant in its own process, alternating over ``--rounds``. A variant is a
+model of ``_models.py`` (``ours``, ``mmseg``, ``pspnet``, ``fcn``) with
+optional ``:amp`` (autocast: bfloat16 on CPUs, float16 on GPUs) and ``:cl``
+(channels_last memory format). Prints the median step time, the growth of
+peak memory (RSS on CPU, allocated bytes on CUDA), both relative to the
+first variant, and the share of our Encoding layer in our step
+(``torch.profiler``).
 
-    python benchmarks/train_step.py [--height 512 --width 1024] [--amp]
+    python benchmarks/train_step.py [--variants ours mmseg pspnet fcn]
+        [--height 512 --width 1024 --batch 2] [--steps 5 --rounds 2]
+        [--device cuda] [--json raw.json]
 """
 import argparse
-import json
 
 import torch
 from torch.profiler import ProfilerActivity, profile, record_function
 
-from _measure import (IMPLS, MemoryMeter, compare, default_device,
-                      median_time, ratio_row)
-from _models import build_encnet, random_batch
+from _measure import (MemoryMeter, compare, default_device, header,
+                      make_record, measurement, median_round, save,
+                      step_times)
+from _models import build_model, random_batch, variant_rows
+
+VARIANTS = ['ours', 'mmseg', 'pspnet', 'fcn']
 
 
 def encoding_share(step, model, device: torch.device) -> float:
@@ -29,7 +37,7 @@ def encoding_share(step, model, device: torch.device) -> float:
     encoding = model.decode_head.enc_module.encoding[0]
     scope = record_function('Encoding.forward')
 
-    def enter(*_) -> None:
+    def enter(*_) -> None:  # hooks that return nothing change nothing
         scope.__enter__()
 
     def leave(*_) -> None:
@@ -57,14 +65,18 @@ def encoding_share(step, model, device: torch.device) -> float:
 
 
 def worker(args: argparse.Namespace) -> None:
+    impl, *flags = args.variant.split(':')
     device = torch.device(args.device)
-    model = build_encnet(args.impl).to(device).train()
+    fmt = (torch.channels_last if 'cl' in flags else torch.contiguous_format)
+    model = build_model(impl).to(device, memory_format=fmt).train()
     optimizer = torch.optim.SGD(
         model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-    inputs, samples = random_batch(args.height, args.width, device=device)
+    inputs, samples = random_batch(
+        args.height, args.width, batch=args.batch, device=device)
+    inputs = inputs.contiguous(memory_format=fmt)
 
     def step():
-        with torch.autocast(device.type, enabled=args.amp):
+        with torch.autocast(device.type, enabled='amp' in flags):
             losses = model(inputs, samples, mode='loss')
             loss = sum(v for k, v in losses.items() if 'loss' in k)
         loss.backward()
@@ -73,43 +85,62 @@ def worker(args: argparse.Namespace) -> None:
 
     meter = MemoryMeter(device)
     step()  # warm-up: gradients and momentum buffers appear here
-    seconds = median_time(step, args.steps, device)
+    times = step_times(step, args.steps, device)
     memory = meter.growth()
-    share = (encoding_share(step, model, device)
-             if args.impl == 'ours' else None)
-    print(json.dumps(dict(seconds=seconds, memory=memory, share=share)))
+    share = encoding_share(step, model, device) if impl == 'ours' else None
+    print(measurement(times, memory, share=share))
+
+
+def render(record: dict) -> str:
+    s, results = record['settings'], record['results']
+    ref = s['variants'][0]
+    lines = [
+        header(record, f"R50-D8 training step, batch {s['batch']}, "
+               f"{s['height']}x{s['width']}"),
+        f'| variant | model | step time (s) | min-max over rounds | '
+        f'peak memory growth (MiB) | time / {ref} | memory / {ref} |',
+        '| --- | --- | ---: | --- | ---: | ---: | ---: |'
+    ]
+    lines += ['| ' + row for row in variant_rows(
+        results, s['variants'], lambda seconds: f'{seconds:.2f}')]
+    for variant in s['variants']:
+        share = median_round(results[variant]).get('share')
+        if share is not None:
+            lines.append(f"Encoding layer's share of the `{variant}` step "
+                         f"(torch.profiler): {share * 100:.1f}%")
+    return '\n'.join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--variants', nargs='+', default=VARIANTS)
     parser.add_argument('--height', type=int, default=512)
     parser.add_argument('--width', type=int, default=1024)
-    parser.add_argument('--steps', type=int, default=3)
-    parser.add_argument('--rounds', type=int, default=1)
+    parser.add_argument('--batch', type=int, default=2)
+    parser.add_argument('--steps', type=int, default=5)
+    parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--device', default=default_device())
-    parser.add_argument(
-        '--amp', action='store_true', help='autocast (fp16 on CUDA)')
-    parser.add_argument('--impl', choices=IMPLS, help=argparse.SUPPRESS)
+    parser.add_argument('--amp', action='store_true',
+                        help='autocast every variant (adds :amp)')
+    parser.add_argument('--json', help='write the raw record here')
+    parser.add_argument('--variant', help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.impl:
+    if args.variant:
         return worker(args)
+    if args.amp:
+        args.variants = [v if ':amp' in v else f'{v}:amp'
+                         for v in args.variants]
 
-    worker_args = [
-        '--height', str(args.height), '--width', str(args.width), '--steps',
-        str(args.steps), '--device', args.device
-    ] + (['--amp'] if args.amp else [])
-    results = compare(__file__, worker_args, args.rounds)
-    print(f'EncNet-R50-D8 training step, batch 1, {args.height}x{args.width}'
-          f', {args.device}{" amp" if args.amp else ""}, median of '
-          f'{args.steps} steps x {args.rounds} rounds')
-    print('| impl | step time (s) | peak memory growth (MiB) |')
-    print('| --- | ---: | ---: |')
-    for impl in IMPLS:
-        r = results[impl]
-        print(f"| {impl} | {r['seconds']:.2f} | {r['memory'] / 2**20:.0f} |")
-    print(ratio_row('ratio mmseg/ours', results, ['seconds', 'memory']))
-    print(f"Encoding layer's share of our step (torch.profiler): "
-          f"{results['ours']['share'] * 100:.1f}%")
+    settings = {k: getattr(args, k) for k in (
+        'variants', 'height', 'width', 'batch', 'steps', 'rounds', 'device')}
+    common = [f'--{k}={settings[k]}' for k in (
+        'height', 'width', 'batch', 'steps', 'device')]
+    results = compare(__file__, {
+        v: ['--variant', v, *common] for v in args.variants}, args.rounds)
+    record = make_record('train_step', settings, results)
+    if args.json:
+        save(record, args.json)
+    print(render(record))
 
 
 if __name__ == '__main__':

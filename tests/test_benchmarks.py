@@ -1,0 +1,73 @@
+"""The benchmark reports: tables come from the raw records, nothing else.
+
+``benchmarks/`` is not part of the package; these tests pin how its scripts
+turn raw records (every round of every variant) into the Markdown that
+``results.md`` and the README quote.
+"""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+BENCHMARKS = osp.join(ROOT, 'benchmarks')
+sys.path.insert(0, BENCHMARKS)
+
+import _measure  # noqa: E402
+import run_all  # noqa: E402
+import train_step  # noqa: E402
+
+
+def round_(seconds, memory_mib, share=None):
+    return dict(seconds=seconds, times=[seconds], memory=memory_mib * 2**20,
+                share=share)
+
+
+def train_step_record():
+    settings = dict(variants=['ours', 'pspnet'], height=64, width=128,
+                    batch=2, steps=1, rounds=3, device='cpu')
+    results = dict(
+        ours=[round_(2.0, 100, 0.01), round_(4.0, 90, 0.02),
+              round_(3.0, 80, 0.03)],
+        pspnet=[round_(6.0, 150), round_(4.5, 160), round_(5.0, 170)])
+    return _measure.make_record('train_step', settings, results)
+
+
+def test_median_round_keeps_the_fields_of_one_round():
+    rounds = [round_(3.0, 10), round_(1.0, 30), round_(2.0, 20)]
+    assert _measure.median_round(rounds) == rounds[2]
+    assert _measure.median_round(rounds[:2]) == rounds[1]  # lower median
+
+
+def test_train_step_table_is_the_median_round_of_each_variant():
+    lines = train_step.render(train_step_record()).splitlines()
+    assert 'median of 1 steps x 3 alternating rounds' in lines[0]
+    # ours: median round 3.0 s / 80 MiB; pspnet: 5.0 s / 170 MiB
+    assert lines[3] == ('| ours | EncNet, our head | 3.00 | 2-4 | 80 | '
+                        '1.00x | 1.00x |')
+    assert lines[4] == ('| pspnet | PSPNet (mmseg) | 5.00 | 4.5-6 | 170 | '
+                        '1.67x | 2.12x |')
+    assert lines[5] == ("Encoding layer's share of the `ours` step "
+                        '(torch.profiler): 3.0%')
+    assert len(lines) == 6
+
+
+def test_run_all_renders_results_from_the_records_alone(tmp_path):
+    _measure.save(train_step_record(), str(tmp_path / 'train_step.json'))
+    subprocess.run([sys.executable, osp.join(BENCHMARKS, 'run_all.py'),
+                    '--render', '--results', str(tmp_path)],
+                   check=True, capture_output=True)
+    text = (tmp_path / 'results.md').read_text()
+    assert '## train_step\n\n' + train_step.render(train_step_record()) in text
+    assert '## inference' not in text  # no record, no section
+    with open(tmp_path / 'train_step.json') as f:
+        assert json.load(f)['results']['pspnet'][1]['seconds'] == 4.5
+
+
+def test_quick_runs_never_write_the_committed_results():
+    assert run_all.results_dir(quick=True, results=None) == osp.join(
+        ROOT, 'work_dirs', 'benchmarks-quick')
+    assert run_all.results_dir(quick=False, results=None) == osp.join(
+        BENCHMARKS, 'results')
+    assert run_all.results_dir(quick=True, results='elsewhere') == 'elsewhere'
