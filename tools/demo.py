@@ -6,6 +6,7 @@ results are. The README's main command runs this (after setting up .venv).
 """
 import argparse
 import os.path as osp
+import time
 
 from mmengine.config import Config, DictAction
 
@@ -32,13 +33,16 @@ def main() -> None:
         print(f'wrote the demo dataset to {data_root}')
 
     runner = Runner.from_cfg(cfg)
+    start = time.perf_counter()
     runner.train()
+    minutes, seconds = divmod(round(time.perf_counter() - start), 60)
 
     curve = runner.message_hub.get_info('mmseg_encnet.mIoU_curve', [])
     overlays = osp.join(cfg.work_dir, runner.timestamp, 'vis_data',
                         'vis_image')
     print('\n' + '=' * 72)
-    print(f'{name}: trained {runner.iter} iterations in {cfg.work_dir}')
+    print(f'{name}: trained {runner.iter} iterations in {minutes} min '
+          f'{seconds} s (validations included) in {cfg.work_dir}')
     if curve:
         print('val mIoU by iteration: ' +
               ', '.join(f'{it}: {miou:.2f}' for it, miou in curve))

@@ -1,9 +1,10 @@
 # Schedule and runtime of the CPU demo: a few minutes on 2 cores, from
-# scratch (no pretrained weights can be downloaded), evaluated at the end.
+# scratch (no pretrained weights can be downloaded), in bfloat16 autocast
+# (mmseg_encnet.BF16OptimWrapper), evaluated every 200 iterations.
 _base_ = ['./cpu_runtime.py', './datasets/demo_street.py']
-max_iters = 600
+max_iters = 1000
 optim_wrapper = dict(
-    type='OptimWrapper',
+    type='mmseg_encnet.BF16OptimWrapper',
     optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=0.0005),
     clip_grad=None)
 param_scheduler = [
