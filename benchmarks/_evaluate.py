@@ -1,4 +1,4 @@
-"""Per-class IoU of a trained model, from one confusion matrix over a split.
+"""Per-class IoU of trained models and their predictions as a picture.
 
 Shared by the benchmarks that train models (``camvid.py``, ``demo.py``):
 mmseg's ``IoUMetric`` prints per-class IoU in the log only, so they evaluate
@@ -31,3 +31,35 @@ def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
         confusion.sum(0) + confusion.sum(1) - np.diag(confusion), 1)
     return dict(mIoU=float(iou.mean() * 100),
                 iou={c: float(v * 100) for c, v in zip(classes, iou)})
+
+
+def prediction_grid(models: Dict[str, Tuple[str, str]],
+                    pairs: List[Tuple[str, str]],
+                    palette: Sequence[Sequence[int]],
+                    scale: float = 1.0) -> Tuple[np.ndarray, Dict]:
+    """Scenes as rows, ``image | ground truth | one column per model`` (BGR,
+    resized by ``scale``), for ``models`` = {name: (config, checkpoint)};
+    also each model's SE-branch presence (None without one) on the first
+    scene. Labels outside the palette are black."""
+    import cv2
+    from mmengine.config import Config
+
+    from mmseg_encnet.apis import (colour_mask, init_model,
+                                   segment_with_presence)
+    nets = {name: init_model(Config.fromfile(config), checkpoint)
+            for name, (config, checkpoint) in models.items()}
+    rows, first = [], {}
+    for image, label in pairs:
+        row = [cv2.imread(image),
+               colour_mask(np.array(Image.open(label)), palette)]
+        for name, net in nets.items():
+            result, presence = segment_with_presence(net, image)
+            row.append(colour_mask(
+                result.pred_sem_seg.data[0].cpu().numpy(), palette))
+            first.setdefault(name, presence)
+        rows.append(np.concatenate(row, axis=1))
+    grid = np.concatenate(rows, axis=0)
+    if scale != 1.0:
+        grid = cv2.resize(grid, None, fx=scale, fy=scale,
+                          interpolation=cv2.INTER_AREA)
+    return grid, first

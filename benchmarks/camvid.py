@@ -23,7 +23,6 @@ from typing import Dict, List
 
 import numpy as np
 from mmengine.config import Config
-from PIL import Image
 
 import _evaluate
 
@@ -75,28 +74,17 @@ def figure(checkpoints: Dict[str, str], data_root: str, path: str,
     ``path`` (``*_presence.png``)."""
     import cv2
 
-    from mmseg_encnet.apis import (colour_mask, init_model,
-                                   save_presence_chart, segment_with_presence)
+    from mmseg_encnet.apis import save_presence_chart
     from mmseg_encnet.datasets.camvid import CLASSES, PALETTE
-    nets = {m: init_model(Config.fromfile(config_path(m)), c)
-            for m, c in checkpoints.items()}
-    rows = []
-    for i, name in enumerate(names):
-        image = osp.join(data_root, 'val', name)
-        label = np.array(Image.open(osp.join(data_root, 'valannot', name)))
-        label[label == 11] = 255  # void: black
-        row = [cv2.imread(image), colour_mask(label, PALETTE)]
-        for model, net in nets.items():
-            result, presence = segment_with_presence(net, image)
-            row.append(colour_mask(result.pred_sem_seg.data[0].cpu().numpy(),
-                                   PALETTE))
-            if i == 0 and model == 'encnet':
-                save_presence_chart(presence, CLASSES, PALETTE,
-                                    path.replace('.png', '_presence.png'))
-        rows.append(np.concatenate(row, axis=1))
-    grid = np.concatenate(rows, axis=0)
-    cv2.imwrite(path, cv2.resize(grid, None, fx=0.5, fy=0.5,
-                                 interpolation=cv2.INTER_AREA))
+    grid, presence = _evaluate.prediction_grid(
+        {m: (config_path(m), c) for m, c in checkpoints.items()},
+        [(osp.join(data_root, 'val', name),
+          osp.join(data_root, 'valannot', name)) for name in names],
+        PALETTE, scale=0.5)
+    cv2.imwrite(path, grid)
+    if 'encnet' in presence:
+        save_presence_chart(presence['encnet'], CLASSES, PALETTE,
+                            path.replace('.png', '_presence.png'))
 
 
 def table(results: List[Dict]) -> str:

@@ -10,12 +10,18 @@ and thread count.
 
     python benchmarks/demo.py [--seeds 0 1 2 3 4] [--jobs 1]
         [--configs encnet_r18-d8_demo fcn_r18-d8_demo] [--out demo.json]
+        [--figure docs/demo_predictions.png]
+
+``--figure`` draws val scenes as rows, image | ground truth | one column per
+config (first seed), and copies that EncNet run's training curves beside it
+(``*_curves.png``).
 """
 import argparse
 import glob
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import time
@@ -59,6 +65,22 @@ def val_pairs(data_root: str) -> List:
         '_leftImg8bit.png', '_gtFine_labelTrainIds.png')) for i in images]
 
 
+def figure(runs: List, data_root: str, path: str, scenes: int = 4) -> None:
+    """The first ``scenes`` val scenes: image | ground truth | configs."""
+    import cv2
+
+    from mmseg_encnet.datasets.demo_street import PALETTE
+    firsts = {}
+    for name, _, work_dir, final in runs:
+        firsts.setdefault(name, (config_path(name), final, work_dir))
+    grid, _ = _evaluate.prediction_grid(
+        {name: first[:2] for name, first in firsts.items()},
+        val_pairs(data_root)[:scenes], PALETTE)
+    cv2.imwrite(path, grid)
+    curves = osp.join(firsts[next(iter(firsts))][2], 'training_curves.png')
+    shutil.copyfile(curves, path.replace('.png', '_curves.png'))
+
+
 def table(results: List[Dict], seeds: List[int]) -> str:
     rows = ['| model | ' + ' | '.join(f'seed {s}' for s in seeds)
             + ' | mean | min-max | road IoU | water IoU |',
@@ -83,6 +105,7 @@ def main() -> None:
     parser.add_argument('--jobs', type=int, default=1)
     parser.add_argument('--work-dirs', default='work_dirs/demo_seeds')
     parser.add_argument('--out', default='demo.json')
+    parser.add_argument('--figure', help='PNG of val scenes and predictions')
     args = parser.parse_args()
     from mmseg_encnet.datasets import make_demo_data
     from mmseg_encnet.datasets.demo_street import CLASSES
@@ -110,6 +133,9 @@ def main() -> None:
     with open(args.out, 'w') as f:
         json.dump(results, f, indent=1)
     print(table(results, args.seeds))
+    if args.figure:
+        figure(runs, data_root, args.figure)
+        print(f'figure: {args.figure}')
 
 
 if __name__ == '__main__':
