@@ -63,9 +63,14 @@ def test_config_builds(path):
     ]
     if 'fcn' not in path and 'pspnet' not in path:
         assert isinstance(model.decode_head, EncHead)
+        assert model.decode_head.use_se_loss == ('nose' not in path)
+    if 'nose' not in path and isinstance(model.decode_head, EncHead):
         se_loss = model.decode_head.loss_se_decode
         assert isinstance(se_loss, SELoss) or se_loss.use_sigmoid
         assert se_loss.loss_weight == 0.2
+    if 'se34' in path:  # SE-loss on stage 3 too: a second EncHead
+        assert isinstance(model.auxiliary_head, EncHead)
+        assert model.auxiliary_head.use_se_loss
     assert model.auxiliary_head.num_classes == num_classes
     depth = 101 if 'r101' in path else 18 if 'r18' in path else 50
     assert model.backbone.depth == depth
