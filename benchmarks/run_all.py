@@ -58,6 +58,7 @@ def render(results: str, out_dir: str) -> str:
             sections.append(f'## {name}\n\n' + module.render(record))
             if name == 'scaling':
                 module.plot(record, osp.join(out_dir, 'scaling.png'))
+                print(f"wrote {osp.join(out_dir, 'scaling.png')}")
     return '\n\n'.join(sections) + '\n'
 
 
@@ -102,7 +103,7 @@ def main() -> None:
     with open(osp.join(out_dir, 'results.md'), 'w') as f:
         f.write(text)
     print(text)
-    print(f"wrote {osp.join(out_dir, 'results.md')} and scaling.png")
+    print(f"wrote {osp.join(out_dir, 'results.md')}")
 
 
 if __name__ == '__main__':
