@@ -87,6 +87,20 @@ def test_missing_data_root_says_what_layout_is_expected(tmp_path):
                ['train_dataloader'])
 
 
+def test_iter_before_training_builds_no_training_data(tmp_path):
+    """mmseg's visualization hook asks ``runner.iter`` while testing: the
+    answer must not build the training loop and its dataset (a test-only
+    user may not have the training folders)."""
+    from mmengine.registry import RUNNERS
+    cfg = load('configs/demo/encnet_r18-d8_demo.py')
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.train_dataloader.dataset.data_root = str(tmp_path / 'no_train_data')
+    runner = RUNNERS.build(cfg)
+    assert runner.iter == 0
+    assert isinstance(runner._train_loop, dict)  # still the config
+    assert not osp.exists(tmp_path / 'no_train_data')
+
+
 def test_configs_select_our_runner(tmp_path):
     """mmseg's tools build runners with mmengine's RUNNERS from the config's
     runner_type: they get ours, which checks the config first."""

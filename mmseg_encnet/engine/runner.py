@@ -31,6 +31,9 @@ class Runner(MMEngineRunner):
       it and only then reseed, undoing ``RNGStateHook``);
     - a truncated checkpoint to resume from is reported by name, and one
       loaded for testing must fit the model exactly;
+    - ``iter`` before training is 0 without building the training loop and
+      its dataset (mmseg's visualization hook asks while testing, so testing
+      needed the training data);
     - on a machine without CUDA, the ``pytorch`` launcher uses gloo;
     - checkpoints appear whole or not at all: ``.iter_N.pth.partial`` is
       written, then renamed; the checkpoint hook writes ``last_checkpoint``
@@ -54,6 +57,13 @@ class Runner(MMEngineRunner):
         training = isinstance(self._train_loop, BaseLoop)
         return super().load_checkpoint(
             filename, map_location, strict=strict or not training, **kwargs)
+
+    @property
+    def iter(self) -> int:
+        """Iterations trained so far; 0 while no training loop is built."""
+        if isinstance(self._train_loop, BaseLoop):
+            return self._train_loop.iter
+        return 0
 
     def train(self):
         check_data(self.cfg, ('train_dataloader', 'val_dataloader'))
