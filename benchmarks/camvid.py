@@ -11,7 +11,7 @@ names a config ``configs/camvid/<model>_r18-d8[-<variant>]_camvid.py``:
 
     python benchmarks/camvid.py [--data-root ../shared/camvid]
         [--runs encnet:0 encnet:1 ...] [--out camvid.json]
-        [--figure docs/camvid_val.png]
+        [--figure work_dirs/camvid/camvid_val.png]
 """
 import argparse
 import json
