@@ -7,6 +7,7 @@ Cityscapes 512x1024 configs, what a user would pick instead. Every model is
 initialised from seed 0 (ours and mmseg's draw the same weights); SyncBN
 becomes BN where there is no process group.
 """
+import argparse
 import os.path as osp
 from typing import Callable, Dict, List, Optional
 
@@ -32,7 +33,7 @@ CONFIGS = dict(
     fcn=osp.join(MMSEG_CONFIGS,
                  'fcn/fcn_r50-d8_4xb2-40k_cityscapes-512x1024.py'))
 NAMES = dict(ours='EncNet, our head', mmseg="EncNet, mmseg's head",
-             pspnet='PSPNet (mmseg)', fcn='FCN (mmseg)')
+             pspnet='PSPNet (mmseg)', fcn='FCN (mmseg)')  # first: reference
 
 
 def build_model(impl: str,
@@ -89,3 +90,17 @@ def variant_rows(results: Dict[str, List[dict]], variants: List[str],
             f"{r['seconds'] / base['seconds']:.2f}x | "
             f"{r['memory'] / max(base['memory'], 1):.2f}x |")
     return rows
+
+
+def add_variant_args(parser: argparse.ArgumentParser) -> None:
+    """``--variants`` (default: all four models), ``--amp`` and the worker's
+    hidden ``--variant``, shared by the end-to-end benchmarks."""
+    parser.add_argument('--variants', nargs='+', default=list(NAMES))
+    parser.add_argument('--amp', action='store_true',
+                        help='autocast every variant (adds :amp)')
+    parser.add_argument('--variant', help=argparse.SUPPRESS)
+
+
+def amp_variants(variants: List[str]) -> List[str]:
+    """Every variant with ``:amp``."""
+    return [v if ':amp' in v else f'{v}:amp' for v in variants]

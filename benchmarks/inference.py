@@ -18,9 +18,8 @@ import torch
 
 from _measure import (MemoryMeter, compare, default_device, header,
                       make_record, measurement, save, step_times)
-from _models import build_model, random_batch, variant_rows
-
-VARIANTS = ['ours', 'mmseg', 'pspnet', 'fcn']
+from _models import (add_variant_args, amp_variants, build_model,
+                     random_batch, variant_rows)
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -68,7 +67,7 @@ def render(record: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--variants', nargs='+', default=VARIANTS)
+    add_variant_args(parser)
     parser.add_argument('--height', type=int, default=1024)
     parser.add_argument('--width', type=int, default=2048)
     parser.add_argument('--modes', nargs='+', choices=('whole', 'slide'),
@@ -76,17 +75,13 @@ def main() -> None:
     parser.add_argument('--steps', type=int, default=5)
     parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--device', default=default_device())
-    parser.add_argument('--amp', action='store_true',
-                        help='autocast every variant (adds :amp)')
     parser.add_argument('--json', help='write the raw record here')
-    parser.add_argument('--variant', help=argparse.SUPPRESS)
     parser.add_argument('--mode', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:
         return worker(args)
     if args.amp:
-        args.variants = [v if ':amp' in v else f'{v}:amp'
-                         for v in args.variants]
+        args.variants = amp_variants(args.variants)
 
     settings = {k: getattr(args, k) for k in (
         'variants', 'height', 'width', 'modes', 'steps', 'rounds', 'device')}
