@@ -33,33 +33,38 @@ def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
                 iou={c: float(v * 100) for c, v in zip(classes, iou)})
 
 
-def prediction_grid(models: Dict[str, Tuple[str, str]],
-                    pairs: List[Tuple[str, str]],
-                    palette: Sequence[Sequence[int]],
-                    scale: float = 1.0) -> Tuple[np.ndarray, Dict]:
-    """Scenes as rows, ``image | ground truth | one column per model`` (BGR,
-    resized by ``scale``), for ``models`` = {name: (config, checkpoint)};
-    also each model's SE-branch presence (None without one) on the first
-    scene. Labels outside the palette are black."""
+def save_figure(models: Dict[str, Tuple[str, str]],
+                pairs: List[Tuple[str, str]], classes: Sequence[str],
+                palette: Sequence[Sequence[int]], path: str,
+                scale: float = 1.0) -> None:
+    """Write ``path``: scenes as rows, ``image | ground truth | one column per
+    model`` (resized by ``scale``), for ``models`` = {name: (config,
+    checkpoint)}; and beside it (``*_presence.png``) the SE-branch presence
+    chart of the first model that has one, on the first scene. Labels
+    outside the palette are black."""
     import cv2
     from mmengine.config import Config
 
     from mmseg_encnet.apis import (colour_mask, init_model,
-                                   segment_with_presence)
+                                   save_presence_chart, segment_with_presence)
     nets = {name: init_model(Config.fromfile(config), checkpoint)
             for name, (config, checkpoint) in models.items()}
-    rows, first = [], {}
+    rows, first = [], []
     for image, label in pairs:
         row = [cv2.imread(image),
                colour_mask(np.array(Image.open(label)), palette)]
-        for name, net in nets.items():
+        for net in nets.values():
             result, presence = segment_with_presence(net, image)
             row.append(colour_mask(
                 result.pred_sem_seg.data[0].cpu().numpy(), palette))
-            first.setdefault(name, presence)
+            if presence is not None and not first:
+                first.append(presence)
         rows.append(np.concatenate(row, axis=1))
     grid = np.concatenate(rows, axis=0)
     if scale != 1.0:
         grid = cv2.resize(grid, None, fx=scale, fy=scale,
                           interpolation=cv2.INTER_AREA)
-    return grid, first
+    cv2.imwrite(path, grid)
+    if first:
+        save_presence_chart(first[0], classes, palette,
+                            path.replace('.png', '_presence.png'))

@@ -71,19 +71,12 @@ def figure(checkpoints: Dict[str, str], data_root: str, path: str,
     """Val scenes as rows: image | ground truth | one column per model; and
     the SE branch's presence chart of EncNet on the first scene beside
     ``path`` (``*_presence.png``)."""
-    import cv2
-
-    from mmseg_encnet.apis import save_presence_chart
     from mmseg_encnet.datasets.camvid import CLASSES, PALETTE
-    grid, presence = _evaluate.prediction_grid(
+    _evaluate.save_figure(
         {m: (config_path(m), c) for m, c in checkpoints.items()},
         [(osp.join(data_root, 'val', name),
           osp.join(data_root, 'valannot', name)) for name in names],
-        PALETTE, scale=0.5)
-    cv2.imwrite(path, grid)
-    if 'encnet' in presence:
-        save_presence_chart(presence['encnet'], CLASSES, PALETTE,
-                            path.replace('.png', '_presence.png'))
+        CLASSES, PALETTE, path, scale=0.5)
 
 
 def table(results: List[Dict]) -> str:

@@ -4,16 +4,17 @@ Trains each ``--configs`` entry of ``configs/demo/`` for each ``--seeds``
 with ``tools/demo.py`` (a run whose final checkpoint exists is not trained
 again; ``--jobs N`` trains N at a time, each on ``cores / N`` threads),
 evaluates the final weights on the demo's val split, and prints val mIoU per
-seed, the mean and spread, and road and water IoU (the classes only context
-tells apart). Raw numbers go to ``--out`` (JSON), with each run's wall time
-and thread count.
+seed, the mean and spread, and the IoU of the classes only context tells
+apart (road or water, building or boathouse). Raw numbers go to ``--out``
+(JSON), with each run's wall time and thread count.
 
     python benchmarks/demo.py [--seeds 0 1 2 3 4] [--jobs 1]
         [--configs encnet_r18-d8_demo fcn_r18-d8_demo] [--out demo.json]
         [--figure docs/demo_predictions.png]
 
 ``--figure`` draws val scenes as rows, image | ground truth | one column per
-config (first seed), and copies that EncNet run's training curves beside it
+config (first seed), EncNet's presence chart on the first of them
+(``*_presence.png``) and copies that EncNet run's training curves beside it
 (``*_curves.png``).
 """
 import argparse
@@ -34,6 +35,7 @@ from mmengine.config import Config
 import _evaluate
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONTEXT_CLASSES = ('road', 'water', 'building', 'boathouse')
 
 
 def config_path(name: str) -> str:
@@ -66,32 +68,32 @@ def val_pairs(data_root: str) -> List:
 
 
 def figure(runs: List, data_root: str, path: str, scenes: int = 4) -> None:
-    """The first ``scenes`` val scenes: image | ground truth | configs."""
-    import cv2
-
-    from mmseg_encnet.datasets.demo_street import PALETTE
+    """The first ``scenes`` val scenes: image | ground truth | configs (first
+    seed each), EncNet's presence chart on the first scene beside it
+    (``*_presence.png``) and its training curves (``*_curves.png``)."""
+    from mmseg_encnet.datasets.demo_street import CLASSES, PALETTE
     firsts = {}
     for name, _, work_dir, final in runs:
         firsts.setdefault(name, (config_path(name), final, work_dir))
-    grid, _ = _evaluate.prediction_grid(
+    _evaluate.save_figure(
         {name: first[:2] for name, first in firsts.items()},
-        val_pairs(data_root)[:scenes], PALETTE)
-    cv2.imwrite(path, grid)
+        val_pairs(data_root)[:scenes], CLASSES, PALETTE, path)
     curves = osp.join(firsts[next(iter(firsts))][2], 'training_curves.png')
     shutil.copyfile(curves, path.replace('.png', '_curves.png'))
 
 
 def table(results: List[Dict], seeds: List[int]) -> str:
     rows = ['| model | ' + ' | '.join(f'seed {s}' for s in seeds)
-            + ' | mean | min-max | road IoU | water IoU |',
-            '| --- |' + ' ---: |' * (len(seeds) + 4)]
+            + ' | mean | min-max | '
+            + ' | '.join(f'{c} IoU' for c in CONTEXT_CLASSES) + ' |',
+            '| --- |' + ' ---: |' * (len(seeds) + 2 + len(CONTEXT_CLASSES))]
     for name in dict.fromkeys(r['config'] for r in results):
         runs = {r['seed']: r for r in results if r['config'] == name}
         mious = [runs[s]['mIoU'] for s in seeds]
         cells = [f'`{name}`', *(f'{m:.2f}' for m in mious),
                  f'{np.mean(mious):.2f}', f'{min(mious):.2f}-{max(mious):.2f}']
         cells += [f"{np.mean([runs[s]['iou'][c] for s in seeds]):.1f}"
-                  for c in ('road', 'water')]
+                  for c in CONTEXT_CLASSES]
         rows.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(rows)
 

@@ -21,7 +21,7 @@ NUM_CLASSES = {
     'voc12aug': 21,
     'pascal-context-59': 59,
     'pascal-context-480': 60,
-    'demo': 6,
+    'demo': 7,
     'camvid': 11,
     'encnet_r50.py': 19,
 }

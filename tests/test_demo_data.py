@@ -6,10 +6,11 @@ import numpy as np
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
-from mmseg_encnet.datasets.demo_street import (BOAT, CAR, CLASSES,
-                                               IMAGE_SIZE, ROAD, SPLITS,
-                                               WATER, make_demo_data,
-                                               make_scene)
+from mmseg_encnet.datasets.demo_street import (BOAT, BOATHOUSE, BUILDING,
+                                               CAR, CLASSES, IMAGE_SIZE,
+                                               PALETTE, ROAD, SPLITS, WATER,
+                                               make_demo_data, make_scene,
+                                               save_preview)
 
 
 def build_dataset(root, split):
@@ -34,15 +35,16 @@ def test_scenes_are_deterministic_and_context_dependent():
         img, label, scene = make_scene(seed)
         present = set(np.unique(label).tolist())
         assert present <= set(range(len(CLASSES)))
-        if scene == 'city':
-            assert ROAD in present and CAR in present
-            assert not present & {WATER, BOAT}
-            ground = label == ROAD
-        else:
-            assert WATER in present and BOAT in present
-            assert not present & {ROAD, CAR}
-            ground = label == WATER
+        city = {ROAD, CAR, BUILDING}
+        harbour = {WATER, BOAT, BOATHOUSE}
+        own, other = (city, harbour) if scene == 'city' else (harbour, city)
+        assert own <= present and not present & other
+        ground = label == (ROAD if scene == 'city' else WATER)
         scenes[scene].append(img[ground].mean(0))
+        # the vehicles, the only clue, stand in the left or right 30%
+        columns = np.flatnonzero(np.isin(label, (CAR, BOAT)).any(0))
+        side = int(IMAGE_SIZE[1] * 0.3)
+        assert columns.max() < side or columns.min() >= IMAGE_SIZE[1] - side
     # Road and water look the same: the same ground colour distribution.
     assert len(scenes['city']) > 5 and len(scenes['harbour']) > 5
     city, harbour = (np.mean(v, 0) for v in scenes.values())
@@ -71,3 +73,16 @@ def test_dataset_in_cityscapes_layout(tmp_path):
 def test_dataset_generates_missing_data(tmp_path):
     dataset = build_dataset(str(tmp_path / 'generated'), 'train')
     assert len(dataset) == SPLITS['train']
+
+
+def test_preview_shows_cities_then_harbours(tmp_path):
+    path = str(tmp_path / 'preview.png')
+    save_preview(path, count=4)
+    preview = cv2.imread(path)
+    height, width = IMAGE_SIZE
+    assert preview.shape == (4 * height, 2 * width, 3)
+    road = np.array(PALETTE[ROAD][::-1])  # BGR
+    water = np.array(PALETTE[WATER][::-1])
+    for row, colour in enumerate((road, road, water, water)):
+        labels = preview[row * height:(row + 1) * height, width:]
+        assert (labels == colour).all(-1).any()

@@ -1,8 +1,8 @@
 # Schedule and runtime of the CPU demo: a few minutes on 2 cores, from
 # scratch (no pretrained weights can be downloaded), in bfloat16 autocast
-# (mmseg_encnet.BF16OptimWrapper), evaluated every 200 iterations.
+# (mmseg_encnet.BF16OptimWrapper), evaluated every 300 iterations.
 _base_ = ['./cpu_runtime.py', './datasets/demo_street.py']
-max_iters = 1000
+max_iters = 1500
 optim_wrapper = dict(
     type='mmseg_encnet.BF16OptimWrapper',
     optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=0.0005),
@@ -18,4 +18,4 @@ param_scheduler = [
         by_epoch=False)
 ]
 train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=200)
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=300)

@@ -8,7 +8,7 @@ model = dict(
     backbone=dict(depth=18, base_channels=32, stem_channels=32,
                   norm_cfg=norm_cfg),
     decode_head=dict(
-        in_channels=[64, 128, 256], channels=64, num_codes=16, num_classes=6,
+        in_channels=[64, 128, 256], channels=64, num_codes=16, num_classes=7,
         norm_cfg=norm_cfg),
     auxiliary_head=dict(
-        in_channels=128, channels=32, num_classes=6, norm_cfg=norm_cfg))
+        in_channels=128, channels=32, num_classes=7, norm_cfg=norm_cfg))

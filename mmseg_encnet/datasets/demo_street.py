@@ -2,12 +2,15 @@
 
 Built so that global context decides the label, which is what EncNet's
 context encoding is for: the ground of every scene is drawn with one and the
-same texture, and it is ``road`` in a city and ``water`` in a harbour. Sky
-and buildings look alike in both; the only thing that tells the scenes apart
-are one or two vehicles somewhere on the ground, a car in a city and a
-boat in a harbour. Ground far from it can only be labelled from the image's
-global context. Which classes are present (car and road, or boat and water)
-is a scene-level fact: the SE-loss's territory.
+same texture, and it is ``road`` in a city and ``water`` in a harbour; the
+buildings (towers or low halls, either in either scene) are ``building`` in
+a city and ``boathouse`` in a harbour. The only thing that tells the scenes
+apart are one or two vehicles in the outer 30% of the scene's width, cars
+in a city and boats in a harbour: most of the ground and the buildings lie
+farther from them than a plain FCN's effective receptive field, so they can
+only be labelled from the image's global context. Which classes are present
+(car, road and building, or boat, water and boathouse) is a scene-level
+fact: the SE-loss's territory.
 
 Layout written under ``data_root`` (as mmseg's ``CityscapesDataset`` reads)::
 
@@ -26,11 +29,13 @@ from mmseg.datasets import BaseSegDataset
 
 from ..registry import DATASETS
 
-CLASSES = ('sky', 'building', 'road', 'water', 'car', 'boat')
+CLASSES = ('sky', 'building', 'road', 'water', 'car', 'boat', 'boathouse')
 PALETTE = [[70, 130, 180], [70, 70, 70], [128, 64, 128], [0, 80, 160],
-           [0, 0, 142], [220, 160, 40]]
-SKY, BUILDING, ROAD, WATER, CAR, BOAT = range(len(CLASSES))
+           [0, 0, 142], [220, 160, 40], [150, 110, 90]]
+SKY, BUILDING, ROAD, WATER, CAR, BOAT, BOATHOUSE = range(len(CLASSES))
 IMAGE_SIZE = (128, 256)  # (H, W), the 1:2 aspect of Cityscapes
+VEHICLE_SCALE = 1.5  # cars and boats about 60x25 px: 7x3 features at 1/8
+CLUE_SIDE = 0.3  # the vehicles stand in this outer share of the width
 SPLITS = dict(train=160, val=40)
 TOWN = 'demotown'
 
@@ -42,8 +47,8 @@ def _noise(rng: np.random.Generator, shape: Tuple[int, int],
     return cv2.resize(small, shape[::-1], interpolation=cv2.INTER_CUBIC)
 
 
-def _draw_towers(rng, img, label, horizon):
-    """A row of tall buildings with window grids."""
+def _draw_towers(rng, img, label, horizon, cls):
+    """A row of tall buildings with window grids, labelled ``cls``."""
     x = int(rng.integers(-20, 0))
     while x < img.shape[1]:
         width, height = int(rng.integers(28, 60)), int(rng.integers(45, 80))
@@ -51,7 +56,7 @@ def _draw_towers(rng, img, label, horizon):
         grey = int(rng.integers(90, 190))
         colour = (grey, grey + int(rng.integers(-15, 15)), grey)
         cv2.rectangle(img, (x, top), (x + width, horizon), colour, -1)
-        cv2.rectangle(label, (x, top), (x + width, horizon), BUILDING, -1)
+        cv2.rectangle(label, (x, top), (x + width, horizon), cls, -1)
         for wy in range(top + 4, horizon - 6, 9):
             for wx in range(x + 4, x + width - 5, 8):
                 cv2.rectangle(img, (wx, wy), (wx + 3, wy + 4), (40, 60, 80),
@@ -59,8 +64,8 @@ def _draw_towers(rng, img, label, horizon):
         x += width + int(rng.integers(0, 8))
 
 
-def _draw_warehouses(rng, img, label, horizon):
-    """A row of low warehouses with pitched roofs."""
+def _draw_halls(rng, img, label, horizon, cls):
+    """A row of low halls with pitched roofs, labelled ``cls``."""
     x = int(rng.integers(-20, 0))
     while x < img.shape[1]:
         width, height = int(rng.integers(30, 60)), int(rng.integers(14, 28))
@@ -72,31 +77,36 @@ def _draw_warehouses(rng, img, label, horizon):
                          [x + width, top]])
         cv2.rectangle(img, (x, top), (x + width, horizon), colour, -1)
         cv2.fillPoly(img, [roof], (60, 60, 110))
-        cv2.rectangle(label, (x, top), (x + width, horizon), BUILDING, -1)
-        cv2.fillPoly(label, [roof], BUILDING)
+        cv2.rectangle(label, (x, top), (x + width, horizon), cls, -1)
+        cv2.fillPoly(label, [roof], cls)
         x += width + int(rng.integers(4, 20))
+
+
+def _place(points, cx: int, cy: int) -> np.ndarray:
+    """Polygon ``points`` (offsets in a 40 px wide drawing, y up to 0)
+    scaled by ``VEHICLE_SCALE`` and moved to ``(cx, cy)``."""
+    offsets = np.round(np.array(points) * VEHICLE_SCALE).astype(np.int32)
+    return offsets + np.array([cx, cy], np.int32)
 
 
 def _draw_car(rng, img, label, cx, cy):
     colour = tuple(int(c) for c in rng.integers(30, 230, 3))
-    body = np.array([[cx, cy - 10], [cx + 34, cy - 10], [cx + 34, cy],
-                     [cx, cy]])
-    cabin = np.array([[cx + 7, cy - 10], [cx + 11, cy - 17],
-                      [cx + 25, cy - 17], [cx + 29, cy - 10]])
+    body = _place([[0, -10], [34, -10], [34, 0], [0, 0]], cx, cy)
+    cabin = _place([[7, -10], [11, -17], [25, -17], [29, -10]], cx, cy)
     for poly in (body, cabin):
         cv2.fillPoly(img, [poly], colour)
         cv2.fillPoly(label, [poly], CAR)
-    for wx in (cx + 7, cx + 27):
-        cv2.circle(img, (wx, cy), 4, (20, 20, 20), -1)
-        cv2.circle(label, (wx, cy), 4, CAR, -1)
+    for wheel in _place([[7, 0], [27, 0]], cx, cy):
+        radius = round(4 * VEHICLE_SCALE)
+        cv2.circle(img, tuple(int(v) for v in wheel), radius, (20, 20, 20),
+                   -1)
+        cv2.circle(label, tuple(int(v) for v in wheel), radius, CAR, -1)
 
 
 def _draw_boat(rng, img, label, cx, cy):
     colour = tuple(int(c) for c in rng.integers(30, 230, 3))
-    hull = np.array([[cx - 4, cy - 8], [cx + 36, cy - 8], [cx + 28, cy],
-                     [cx + 4, cy]])
-    sail = np.array([[cx + 16, cy - 9], [cx + 16, cy - 30],
-                     [cx + 30, cy - 9]])
+    hull = _place([[-4, -8], [36, -8], [28, 0], [4, 0]], cx, cy)
+    sail = _place([[16, -9], [16, -30], [30, -9]], cx, cy)
     cv2.fillPoly(img, [hull], colour)
     cv2.fillPoly(img, [sail], (235, 235, 235))
     for poly in (hull, sail):
@@ -106,9 +116,10 @@ def _draw_boat(rng, img, label, cx, cy):
 def make_scene(seed: int) -> Tuple[np.ndarray, np.ndarray, str]:
     """One scene from its seed.
 
-    Sky, buildings (towers or warehouses, either in either scene) and ground
-    are drawn alike in both scene types; only the one or two vehicles, cars
-    or boats, somewhere on the ground, tell a city from a harbour.
+    Sky, buildings (towers or halls, either in either scene) and ground are
+    drawn alike in both scene types; only the one or two vehicles, cars or
+    boats, in the left or right 30% of the ground, tell a city from a
+    harbour.
 
     Returns:
         tuple: BGR image (H, W, 3) uint8, train-id labels (H, W) uint8 and the
@@ -127,13 +138,19 @@ def make_scene(seed: int) -> Tuple[np.ndarray, np.ndarray, str]:
                                          8)[..., None]
     img = np.clip(img, 0, 255).astype(np.uint8)
     scene = 'city' if rng.random() < 0.5 else 'harbour'
-    label[horizon:] = ROAD if scene == 'city' else WATER
-    draw_buildings = _draw_towers if rng.random() < 0.5 else _draw_warehouses
-    draw_buildings(rng, img, label, horizon)
-    draw_vehicle = _draw_car if scene == 'city' else _draw_boat
+    city = scene == 'city'
+    label[horizon:] = ROAD if city else WATER
+    draw_buildings = _draw_towers if rng.random() < 0.5 else _draw_halls
+    draw_buildings(rng, img, label, horizon, BUILDING if city else BOATHOUSE)
+    draw_vehicle = _draw_car if city else _draw_boat
+    # a vehicle drawn at x spans columns x - 6 to x + 54: all within the
+    # left CLUE_SIDE of the width or, mirrored, within the right one
+    left = rng.random() < 0.5
+    side = int(width * CLUE_SIDE)
     for _ in range(int(rng.integers(1, 3))):
-        draw_vehicle(rng, img, label, int(rng.integers(4, width - 40)),
-                     int(rng.integers(horizon + 16, height - 4)))
+        x = int(rng.integers(6, side - 54))
+        draw_vehicle(rng, img, label, x if left else width - 49 - x,
+                     int(rng.integers(horizon + 24, height - 4)))
     noisy = img + rng.normal(0, 6, img.shape)
     return np.clip(noisy, 0, 255).astype(np.uint8), label, scene
 
@@ -185,15 +202,18 @@ def make_demo_data(data_root: str,
 
 
 def save_preview(path: str, seed: int = 0, count: int = 4) -> None:
-    """Save the first ``count`` training scenes beside their coloured labels.
-    """
+    """Save ``count`` training scenes beside their coloured labels: the
+    first ``count // 2`` cities, then as many harbours."""
     palette = np.array(PALETTE, np.uint8)[:, ::-1]  # RGB -> BGR
-    rows = []
-    for i in range(count):
-        img, label, _ = make_scene(_scene_seed(seed, 0, i))
-        rows.append(np.concatenate([img, palette[label]], axis=1))
+    rows = {'city': [], 'harbour': []}
+    index = 0
+    while min(len(r) for r in rows.values()) < count // 2:
+        img, label, scene = make_scene(_scene_seed(seed, 0, index))
+        if len(rows[scene]) < count // 2:
+            rows[scene].append(np.concatenate([img, palette[label]], axis=1))
+        index += 1
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    cv2.imwrite(path, np.concatenate(rows, axis=0))
+    cv2.imwrite(path, np.concatenate(rows['city'] + rows['harbour'], axis=0))
 
 
 @DATASETS.register_module()
