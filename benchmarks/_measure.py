@@ -141,7 +141,7 @@ def spread(rounds: List[dict], key: str = 'seconds',
     """``min-max`` of ``key`` times ``scale`` over the rounds (the median
     step of each round), for the tables."""
     values = [r[key] * scale for r in rounds]
-    return f'{min(values):.3g}-{max(values):.3g}'
+    return f'{min(values):.4g}-{max(values):.4g}'
 
 
 def header(record: dict, what: str) -> str:

@@ -342,3 +342,25 @@ def test_amp_trains_in_bfloat16_without_cuda(tmp_path, data_root):
                for v in checkpoint['state_dict'].values())
     with open(osp.join(work_dir, 'encnet_r18-d8_demo.py')) as f:  # dumped
         assert "type='mmseg_encnet.BF16OptimWrapper'" in f.read()
+
+
+def test_channels_last_from_the_config(tmp_path, data_root):
+    """``channels_last = True``: convolution weights and outputs are
+    channels-last, and stay so through an SGD step; without it, they are
+    not."""
+    x = torch.randn(1, 3, 16, 32)
+    for channels_last in (False, True):
+        work_dir = str(tmp_path / str(channels_last))
+        cfg = Config.fromfile(CONFIG)
+        cfg.merge_from_dict(train_cli.parse_args(
+            [CONFIG, '--cfg-options'] + short_options(data_root, 1) +
+            [f'channels_last={channels_last}']).cfg_options)
+        cfg.work_dir = work_dir
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        convs = [m for m in runner.model.modules()
+                 if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1)]
+        assert convs and all(
+            m.weight.is_contiguous(memory_format=fmt) for m in convs)
+        assert convs[0](x).is_contiguous(memory_format=fmt)

@@ -8,6 +8,7 @@ import os
 import os.path as osp
 from typing import Optional
 
+import torch
 from mmengine.config import Config
 from mmengine.dist import master_only
 from mmengine.runner import Runner as MMEngineRunner
@@ -35,6 +36,10 @@ class Runner(MMEngineRunner):
       its dataset (mmseg's visualization hook asks while testing, so testing
       needed the training data);
     - on a machine without CUDA, the ``pytorch`` launcher uses gloo;
+    - ``channels_last = True`` in the config puts the model's 4-D weights,
+      and with them its convolutions' outputs, in channels-last memory
+      format before the model is wrapped (distributed wrappers register the
+      parameters as they find them);
     - checkpoints appear whole or not at all: ``.iter_N.pth.partial`` is
       written, then renamed; the checkpoint hook writes ``last_checkpoint``
       only after that, so after a kill it names a complete checkpoint.
@@ -47,6 +52,12 @@ class Runner(MMEngineRunner):
             _seed_from_resumed_run(cfg)
         setup_cpu_distributed(cfg)
         return super().from_cfg(cfg)
+
+    def wrap_model(self, model_wrapper_cfg: Optional[dict],
+                   model: torch.nn.Module) -> torch.nn.Module:
+        if self.cfg.get('channels_last'):
+            model = model.to(memory_format=torch.channels_last)
+        return super().wrap_model(model_wrapper_cfg, model)
 
     def load_checkpoint(self, filename: str, map_location='cpu',
                         strict: bool = False, **kwargs) -> dict:
