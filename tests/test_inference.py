@@ -12,7 +12,8 @@ import torch
 from mmengine.config import Config
 from mmseg.apis import MMSegInferencer, inference_model, init_model
 
-from mmseg_encnet.datasets.demo_street import CLASSES, PALETTE, make_scene
+from mmseg_encnet.datasets.demo_street import (CLASSES, IMAGE_SIZE, PALETTE,
+                                               make_scene)
 from mmseg_encnet.deploy import check_onnx, export_onnx
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -68,7 +69,7 @@ def test_mmseg_apis(model_files):
     image = osp.join(images, 'scene_0.png')
     result = inference_model(model, image)
     assert result.pred_sem_seg.data.shape == (1, 128, 256)
-    assert result.seg_logits.data.shape == (6, 128, 256)
+    assert result.seg_logits.data.shape == (len(CLASSES), *IMAGE_SIZE)
 
     inferencer = MMSegInferencer(
         model=CONFIG, weights=checkpoint, device='cpu')
