@@ -49,7 +49,7 @@ def save_figure(models: Dict[str, Tuple[str, str]],
                                    save_presence_chart, segment_with_presence)
     nets = {name: init_model(Config.fromfile(config), checkpoint)
             for name, (config, checkpoint) in models.items()}
-    rows, first = [], []
+    rows, chart = [], None
     for image, label in pairs:
         row = [cv2.imread(image),
                colour_mask(np.array(Image.open(label)), palette)]
@@ -57,14 +57,14 @@ def save_figure(models: Dict[str, Tuple[str, str]],
             result, presence = segment_with_presence(net, image)
             row.append(colour_mask(
                 result.pred_sem_seg.data[0].cpu().numpy(), palette))
-            if presence is not None and not first:
-                first.append(presence)
+            if chart is None:
+                chart = presence
         rows.append(np.concatenate(row, axis=1))
     grid = np.concatenate(rows, axis=0)
     if scale != 1.0:
         grid = cv2.resize(grid, None, fx=scale, fy=scale,
                           interpolation=cv2.INTER_AREA)
     cv2.imwrite(path, grid)
-    if first:
-        save_presence_chart(first[0], classes, palette,
+    if chart is not None:
+        save_presence_chart(chart, classes, palette,
                             path.replace('.png', '_presence.png'))

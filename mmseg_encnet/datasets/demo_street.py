@@ -82,6 +82,14 @@ def _draw_halls(rng, img, label, horizon, cls):
         x += width + int(rng.integers(4, 20))
 
 
+def _scaled(offset: float) -> int:
+    return int(round(offset * VEHICLE_SCALE))
+
+
+# columns a vehicle drawn at x covers, relative to x (the boat's hull)
+VEHICLE_SPAN = (_scaled(-4), _scaled(36))
+
+
 def _place(points, cx: int, cy: int) -> np.ndarray:
     """Polygon ``points`` (offsets in a 40 px wide drawing, y up to 0)
     scaled by ``VEHICLE_SCALE`` and moved to ``(cx, cy)``."""
@@ -96,11 +104,9 @@ def _draw_car(rng, img, label, cx, cy):
     for poly in (body, cabin):
         cv2.fillPoly(img, [poly], colour)
         cv2.fillPoly(label, [poly], CAR)
-    for wheel in _place([[7, 0], [27, 0]], cx, cy):
-        radius = round(4 * VEHICLE_SCALE)
-        cv2.circle(img, tuple(int(v) for v in wheel), radius, (20, 20, 20),
-                   -1)
-        cv2.circle(label, tuple(int(v) for v in wheel), radius, CAR, -1)
+    for wx, wy in _place([[7, 0], [27, 0]], cx, cy).tolist():
+        cv2.circle(img, (wx, wy), _scaled(4), (20, 20, 20), -1)
+        cv2.circle(label, (wx, wy), _scaled(4), CAR, -1)
 
 
 def _draw_boat(rng, img, label, cx, cy):
@@ -143,13 +149,15 @@ def make_scene(seed: int) -> Tuple[np.ndarray, np.ndarray, str]:
     draw_buildings = _draw_towers if rng.random() < 0.5 else _draw_halls
     draw_buildings(rng, img, label, horizon, BUILDING if city else BOATHOUSE)
     draw_vehicle = _draw_car if city else _draw_boat
-    # a vehicle drawn at x spans columns x - 6 to x + 54: all within the
-    # left CLUE_SIDE of the width or, mirrored, within the right one
+    # every vehicle within the left CLUE_SIDE of the width or, mirrored,
+    # within the right one
     left = rng.random() < 0.5
+    low, high = VEHICLE_SPAN
     side = int(width * CLUE_SIDE)
     for _ in range(int(rng.integers(1, 3))):
-        x = int(rng.integers(6, side - 54))
-        draw_vehicle(rng, img, label, x if left else width - 49 - x,
+        x = int(rng.integers(-low, side - high))
+        draw_vehicle(rng, img, label,
+                     x if left else width - 1 - high - low - x,
                      int(rng.integers(horizon + 24, height - 4)))
     noisy = img + rng.normal(0, 6, img.shape)
     return np.clip(noisy, 0, 255).astype(np.uint8), label, scene
