@@ -31,6 +31,7 @@ def test_scenes_are_deterministic_and_context_dependent():
     assert scene == scene2
     assert img.shape == (*IMAGE_SIZE, 3) and img.dtype == np.uint8
     scenes = {'city': [], 'harbour': []}
+    boat_areas = set()
     for seed in range(40):
         img, label, scene = make_scene(seed)
         present = set(np.unique(label).tolist())
@@ -41,10 +42,14 @@ def test_scenes_are_deterministic_and_context_dependent():
         assert own <= present and not present & other
         ground = label == (ROAD if scene == 'city' else WATER)
         scenes[scene].append(img[ground].mean(0))
-        # the vehicles, the only clue, stand in the left or right 30%
+        # the vehicle, the only clue, stands in the left or right quarter
         columns = np.flatnonzero(np.isin(label, (CAR, BOAT)).any(0))
-        side = int(IMAGE_SIZE[1] * 0.3)
+        side = IMAGE_SIZE[1] // 4
         assert columns.max() < side or columns.min() >= IMAGE_SIZE[1] - side
+        if scene == 'harbour':
+            boat_areas.add(int((label == BOAT).sum()))
+    # one whole boat per harbour: the same shape, moved, has the same area
+    assert len(boat_areas) == 1
     # Road and water look the same: the same ground colour distribution.
     assert len(scenes['city']) > 5 and len(scenes['harbour']) > 5
     city, harbour = (np.mean(v, 0) for v in scenes.values())
