@@ -31,7 +31,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SMALL = ['pole', 'sign_symbol', 'pedestrian', 'bicyclist']
 
 
-RUNS = ['encnet:0', 'encnet:1', 'fcn:0', 'pspnet:0', 'encnet-nose:0']
+RUNS = ['encnet:0', 'encnet:1', 'fcn:0', 'fcn:1', 'pspnet:0', 'encnet-nose:0']
 
 
 def config_path(model: str) -> str:
