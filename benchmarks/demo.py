@@ -10,7 +10,10 @@ apart (road or water, building or boathouse). Raw numbers go to ``--out``
 
     python benchmarks/demo.py [--seeds 0 1 2 3 4] [--jobs 1]
         [--configs encnet_r18-d8_demo fcn_r18-d8_demo] [--out demo.json]
-        [--figure docs/demo_predictions.png]
+        [--figure docs/demo_predictions.png] [--cfg-options KEY=VALUE ...]
+
+``--cfg-options`` go to every training (e.g. another learning rate); use a
+``--work-dirs`` of their own, as runs already trained are not trained again.
 
 ``--figure`` draws val scenes as rows, image | ground truth | one column per
 config (first seed), EncNet's presence chart on the first of them
@@ -42,10 +45,11 @@ def config_path(name: str) -> str:
     return osp.join(ROOT, 'configs/demo', f'{name}.py')
 
 
-def train(name: str, seed: int, work_dir: str, final: str,
-          threads: int) -> Optional[float]:
-    """Train into ``work_dir`` unless its ``final`` checkpoint exists; return
-    the wall time in seconds (None when it was trained before)."""
+def train(name: str, seed: int, work_dir: str, final: str, threads: int,
+          options: List[str]) -> Optional[float]:
+    """Train into ``work_dir`` unless its ``final`` checkpoint exists, with
+    the config ``options``; return the wall time in seconds (None when it was
+    trained before)."""
     seconds = None
     if not osp.isfile(final):
         start = time.perf_counter()
@@ -53,7 +57,7 @@ def train(name: str, seed: int, work_dir: str, final: str,
             subprocess.run(
                 [sys.executable, osp.join(ROOT, 'tools/demo.py'), '--config',
                  config_path(name), '--work-dir', work_dir, '--cfg-options',
-                 f'randomness.seed={seed}'],
+                 f'randomness.seed={seed}', *options],
                 check=True, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                 env=dict(os.environ, PYTHONWARNINGS='ignore',
                          OMP_NUM_THREADS=str(threads)))
@@ -108,6 +112,8 @@ def main() -> None:
     parser.add_argument('--work-dirs', default='work_dirs/demo_seeds')
     parser.add_argument('--out', default='demo.json')
     parser.add_argument('--figure', help='PNG of val scenes and predictions')
+    parser.add_argument('--cfg-options', nargs='+', default=[],
+                        help='KEY=VALUE config options for every training')
     args = parser.parse_args()
     from mmseg_encnet.datasets import make_demo_data
     from mmseg_encnet.datasets.demo_street import CLASSES
@@ -125,7 +131,8 @@ def main() -> None:
             runs.append((name, seed, work_dir,
                          osp.join(work_dir, f'iter_{iters}.pth')))
     with ThreadPoolExecutor(args.jobs) as pool:
-        seconds = list(pool.map(lambda run: train(*run, threads), runs))
+        seconds = list(pool.map(
+            lambda run: train(*run, threads, args.cfg_options), runs))
     results = []
     for (name, seed, _, final), wall in zip(runs, seconds):
         results.append(dict(

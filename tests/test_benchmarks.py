@@ -15,6 +15,7 @@ BENCHMARKS = osp.join(ROOT, 'benchmarks')
 sys.path.insert(0, BENCHMARKS)
 
 import _measure  # noqa: E402
+import demo  # noqa: E402
 import run_all  # noqa: E402
 import train_step  # noqa: E402
 
@@ -71,3 +72,24 @@ def test_quick_runs_never_write_the_committed_results():
     assert run_all.results_dir(quick=False, results=None) == osp.join(
         BENCHMARKS, 'results')
     assert run_all.results_dir(quick=True, results='elsewhere') == 'elsewhere'
+
+
+def test_demo_passes_config_options_to_every_training(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(subprocess, 'run',
+                        lambda cmd, **kwargs: calls.append((cmd, kwargs)))
+    work_dir = str(tmp_path / 'fcn_seed3')
+    seconds = demo.train('fcn_r18-d8_demo', 3, work_dir,
+                         osp.join(work_dir, 'iter_1500.pth'), 1,
+                         ['optim_wrapper.optimizer.lr=0.05'])
+    (cmd, kwargs), = calls
+    options = cmd[cmd.index('--cfg-options') + 1:]
+    assert options == ['randomness.seed=3', 'optim_wrapper.optimizer.lr=0.05']
+    assert cmd[cmd.index('--work-dir') + 1] == work_dir
+    assert kwargs['env']['OMP_NUM_THREADS'] == '1'
+    assert seconds is not None
+    # a run whose final checkpoint exists is not trained again
+    (tmp_path / 'done.pth').write_bytes(b'')
+    assert demo.train('fcn_r18-d8_demo', 3, work_dir,
+                      str(tmp_path / 'done.pth'), 1, []) is None
+    assert len(calls) == 1
