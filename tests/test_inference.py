@@ -68,7 +68,7 @@ def test_mmseg_apis(model_files):
     assert model.dataset_meta['classes'] == CLASSES
     image = osp.join(images, 'scene_0.png')
     result = inference_model(model, image)
-    assert result.pred_sem_seg.data.shape == (1, 128, 256)
+    assert result.pred_sem_seg.data.shape == (1, *IMAGE_SIZE)
     assert result.seg_logits.data.shape == (len(CLASSES), *IMAGE_SIZE)
 
     inferencer = MMSegInferencer(
