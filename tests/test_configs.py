@@ -57,9 +57,9 @@ def test_config_builds(path):
                        if key in osp.basename(path))
     assert model.decode_head.num_classes == num_classes
     assert cfg.runner_type == 'mmseg_encnet.Runner'
-    assert [h['type'] for h in cfg.custom_hooks][:3] == [
+    assert [h['type'] for h in cfg.custom_hooks][:4] == [
         'mmseg_encnet.DataCheckHook', 'mmseg_encnet.NonFiniteLossHook',
-        'mmseg_encnet.RNGStateHook'
+        'mmseg_encnet.RNGStateHook', 'mmseg_encnet.PreemptionHook'
     ]
     if 'fcn' not in path and 'pspnet' not in path:
         assert isinstance(model.decode_head, EncHead)

@@ -1,22 +1,15 @@
 #!/usr/bin/env bash
 # Testing on a Slurm cluster: slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [ARGS]
+# GPUS, GPUS_PER_NODE, CPUS_PER_TASK, SRUN_ARGS as in slurm_common.sh; on a
+# partition without GPUs the ranks test on CPUs.
 set -x
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
 CHECKPOINT=$4
-GPUS=${GPUS:-4}
-GPUS_PER_NODE=${GPUS_PER_NODE:-4}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-SRUN_ARGS=${SRUN_ARGS:-""}
+source "$(dirname "$0")/slurm_common.sh"
 
-PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-srun -p "$PARTITION" \
-    --job-name="$JOB_NAME" \
-    --gres=gpu:"$GPUS_PER_NODE" \
-    --ntasks="$GPUS" \
-    --ntasks-per-node="$GPUS_PER_NODE" \
-    --cpus-per-task="$CPUS_PER_TASK" \
+srun "${SLURM_RESOURCES[@]}" \
     --kill-on-bad-exit=1 \
     $SRUN_ARGS \
-    python -u "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher=slurm "${@:5}"
+    python -u "$TOOLS/test.py" "$CONFIG" "$CHECKPOINT" --launcher=slurm "${@:5}"

@@ -1,21 +1,14 @@
 #!/usr/bin/env bash
 # Training on a Slurm cluster: slurm_train.sh PARTITION JOB_NAME CONFIG [ARGS]
+# GPUS, GPUS_PER_NODE, CPUS_PER_TASK, SRUN_ARGS as in slurm_common.sh; on a
+# partition without GPUs the ranks train on CPUs.
 set -x
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
-GPUS=${GPUS:-4}
-GPUS_PER_NODE=${GPUS_PER_NODE:-4}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-SRUN_ARGS=${SRUN_ARGS:-""}
+source "$(dirname "$0")/slurm_common.sh"
 
-PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-srun -p "$PARTITION" \
-    --job-name="$JOB_NAME" \
-    --gres=gpu:"$GPUS_PER_NODE" \
-    --ntasks="$GPUS" \
-    --ntasks-per-node="$GPUS_PER_NODE" \
-    --cpus-per-task="$CPUS_PER_TASK" \
+srun "${SLURM_RESOURCES[@]}" \
     --kill-on-bad-exit=1 \
     $SRUN_ARGS \
-    python -u "$(dirname "$0")/train.py" "$CONFIG" --launcher=slurm "${@:4}"
+    python -u "$TOOLS/train.py" "$CONFIG" --launcher=slurm "${@:4}"

@@ -17,6 +17,7 @@ custom_hooks = [
     dict(type='mmseg_encnet.DataCheckHook'),
     dict(type='mmseg_encnet.NonFiniteLossHook'),
     dict(type='mmseg_encnet.RNGStateHook'),
+    dict(type='mmseg_encnet.PreemptionHook'),
     dict(type='mmseg_encnet.TrainingCurveHook')
 ]
 env_cfg = dict(cudnn_benchmark=False)

@@ -11,5 +11,6 @@ runner_type = 'mmseg_encnet.Runner'
 custom_hooks = [
     dict(type='mmseg_encnet.DataCheckHook'),
     dict(type='mmseg_encnet.NonFiniteLossHook'),
-    dict(type='mmseg_encnet.RNGStateHook')
+    dict(type='mmseg_encnet.RNGStateHook'),
+    dict(type='mmseg_encnet.PreemptionHook')
 ]

@@ -1,4 +1,5 @@
-from .hooks import (DataCheckHook, NonFiniteLossHook, RNGStateHook,
+from .hooks import (DataCheckHook, NonFiniteLossHook, PreemptionHook,
+                    RNGStateHook,
                     TrainingCurveHook, check_image_label_pairs,
                     plot_training_curves)
 from .optim_wrapper import BF16OptimWrapper
@@ -6,6 +7,6 @@ from .runner import Runner
 
 __all__ = [
     'DataCheckHook', 'check_image_label_pairs', 'NonFiniteLossHook',
-    'RNGStateHook', 'TrainingCurveHook', 'plot_training_curves',
+    'PreemptionHook', 'RNGStateHook', 'TrainingCurveHook', 'plot_training_curves',
     'BF16OptimWrapper', 'Runner'
 ]

@@ -17,7 +17,7 @@ from mmengine.runner import BaseLoop, CheckpointLoader, find_latest_checkpoint
 from .. import checkpoint as safe_checkpoint
 from ..registry import RUNNERS
 from .config_check import check_config, check_data
-from .launch import setup_cpu_distributed
+from .launch import setup_distributed
 
 
 @RUNNERS.register_module()
@@ -35,7 +35,9 @@ class Runner(MMEngineRunner):
     - ``iter`` before training is 0 without building the training loop and
       its dataset (mmseg's visualization hook asks while testing, so testing
       needed the training data);
-    - on a machine without CUDA, the ``pytorch`` launcher uses gloo;
+    - ``--launcher slurm`` meets at the first host of the job on a port of
+      the job's own, and on a machine without CUDA the ``pytorch`` and
+      ``slurm`` launchers use gloo (:func:`.launch.setup_distributed`);
     - ``channels_last = True`` in the config puts the model's 4-D weights,
       and with them its convolutions' outputs, in channels-last memory
       format before the model is wrapped (distributed wrappers register the
@@ -50,7 +52,7 @@ class Runner(MMEngineRunner):
         check_config(cfg)
         if cfg.get('resume'):
             _seed_from_resumed_run(cfg)
-        setup_cpu_distributed(cfg)
+        setup_distributed(cfg)
         return super().from_cfg(cfg)
 
     def wrap_model(self, model_wrapper_cfg: Optional[dict],

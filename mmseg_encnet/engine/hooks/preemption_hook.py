@@ -1,0 +1,160 @@
+"""Checkpoint and stop cleanly when the job is told to stop (Slurm's
+scancel, time limit, preemption), and requeue it on request."""
+import os
+import signal
+import subprocess
+import threading
+from types import FrameType
+from typing import Dict, Optional, Sequence, Set
+
+import torch
+from mmengine.dist import all_reduce, barrier, get_world_size
+from mmengine.hooks import CheckpointHook, Hook
+from mmengine.runner import Runner
+
+from ...registry import HOOKS
+
+
+@HOOKS.register_module()
+class PreemptionHook(Hook):
+    """Stop at the next iteration boundary on a signal, losing nothing.
+
+    Slurm sends SIGTERM when a job is cancelled, reaches its time limit or
+    is preempted (SIGKILL follows after ``KillWait``), and the signal of
+    ``sbatch --signal=USR1@LEAD`` before the time limit. The handler only
+    records the signal; no I/O happens inside it. After the iteration in
+    progress, the ranks agree to stop (one ``all_reduce`` of a flag per
+    iteration, so none is left waiting in a collective); the checkpoint
+    hook writes ``iter_N.pth`` (atomically, by our Runner) and
+    ``last_checkpoint``, the log says where the run stopped and how to
+    continue, and the loop ends. After the usual ``after_train`` and
+    ``after_run`` hooks the process exits with ``128 + signal``.
+
+    On one of ``requeue_signals`` inside a Slurm job, rank 0 then requeues
+    the job (``scontrol requeue``); started again, the job's ``--resume``
+    continues from the checkpoint (``tools/slurm_submit.sh``).
+
+    Slurm signals every process of the job, DataLoader workers too, and
+    PyTorch's workers die on SIGTERM (the loader then raises in the main
+    process). From the hook's construction (the runner builds its hooks
+    before the loops fork their loaders' workers) until the run ends, a
+    process forked from the main one takes ``signals`` on a thread: a
+    SIGTERM from its parent (the loader shutting it down) ends it, the
+    others are ignored, so workers keep serving batches until the loader
+    stops them (SIGKILL still ends them).
+
+    Args:
+        signals: names of the signals that stop the run.
+        requeue_signals: those of ``signals`` after which a Slurm job
+            requeues itself.
+    """
+    priority = 'LOWEST'  # after the checkpoint hook of the same iteration
+
+    def __init__(self,
+                 signals: Sequence[str] = ('SIGTERM', 'SIGUSR1'),
+                 requeue_signals: Sequence[str] = ('SIGUSR1', )) -> None:
+        self.signals = [signal.Signals[name] for name in signals]
+        unknown = set(requeue_signals) - set(signals)
+        if unknown:
+            raise ValueError(f'requeue_signals {sorted(unknown)} are not '
+                             f'among the signals {list(signals)}')
+        self.requeue_signals = [signal.Signals[n] for n in requeue_signals]
+        self._received = 0  # the last signal number received, 0 for none
+        self._stopped_by = 0  # the signal the ranks agreed to stop on
+        self._previous: Dict[signal.Signals, object] = {}
+        _block_in_forked_children(set(self.signals))
+
+    def _record(self, signum: int, frame: Optional[FrameType]) -> None:
+        self._received = signum
+
+    def before_train(self, runner: Runner) -> None:
+        for sig in self.signals:
+            self._previous[sig] = signal.signal(sig, self._record)
+
+    def after_train_iter(self,
+                         runner: Runner,
+                         batch_idx: int,
+                         data_batch: Optional[Sequence[dict]] = None,
+                         outputs: Optional[Dict[str, float]] = None) -> None:
+        received = torch.tensor(self._received)
+        if get_world_size() > 1:  # any rank's signal stops every rank
+            all_reduce(received, op='max')
+        if not received or self.is_last_train_iter(runner):
+            return
+        self._stopped_by = int(received)
+        checkpoint_hook = _checkpoint_hook(runner)
+        step = runner.iter + 1
+        name = checkpoint_hook.filename_tmpl.format(step)
+        if not (checkpoint_hook.last_ckpt or '').endswith(name):
+            checkpoint_hook._save_checkpoint(runner)
+        barrier()  # rank 0's checkpoint is complete before any rank exits
+        runner.train_loop.stop_training = True
+        runner.logger.warning(
+            f'{signal.Signals(self._stopped_by).name} received: stopped '
+            f'after iteration {step}, checkpoint {checkpoint_hook.last_ckpt}.'
+            ' To continue, run the same command with --resume (and the '
+            f'same --work-dir {runner.work_dir}).')
+
+    def after_run(self, runner: Runner) -> None:
+        _block_in_forked_children(set())
+        if not self._stopped_by:
+            for sig, handler in self._previous.items():
+                signal.signal(sig, handler)
+            self._previous.clear()
+            return
+        # Stopping: the handlers stay, so that the signals Slurm still sends
+        # (a requeue ends the job with SIGTERM) do not cut the exit short.
+        job = os.environ.get('SLURM_JOB_ID')
+        if (self._stopped_by in self.requeue_signals and job
+                and runner.rank == 0):
+            result = subprocess.run(['scontrol', 'requeue', job],
+                                    capture_output=True, text=True)
+            if result.returncode == 0:
+                runner.logger.warning(
+                    f'requeued Slurm job {job}: when it starts again, it '
+                    'resumes from this checkpoint')
+            else:
+                runner.logger.error(
+                    f'could not requeue Slurm job {job} (scontrol: '
+                    f'{result.stderr.strip()}); resume it with --resume')
+        raise SystemExit(128 + self._stopped_by)
+
+
+# The signals of the active PreemptionHook (none while there is none):
+# processes forked meanwhile take them on a thread of their own.
+_CHILD_SIGNALS: Set[signal.Signals] = set()
+
+
+def _block_in_forked_children(signals: Set[signal.Signals]) -> None:
+    _CHILD_SIGNALS.clear()
+    _CHILD_SIGNALS.update(signals)
+
+
+def _follow_only_the_parent() -> None:
+    """In a forked child: a SIGTERM from the parent ends the process (as
+    PyTorch's loader workers do); the others of ``_CHILD_SIGNALS`` (Slurm's
+    to the whole job) are taken and ignored."""
+    if not _CHILD_SIGNALS:
+        return
+    signals = set(_CHILD_SIGNALS)
+    parent = os.getppid()
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+
+    def wait() -> None:
+        while True:
+            info = signal.sigwaitinfo(signals)
+            if info.si_signo == signal.SIGTERM and info.si_pid == parent:
+                os._exit(0)
+
+    threading.Thread(target=wait, name='signals', daemon=True).start()
+
+
+os.register_at_fork(after_in_child=_follow_only_the_parent)
+
+
+def _checkpoint_hook(runner: Runner) -> CheckpointHook:
+    for hook in runner.hooks:
+        if isinstance(hook, CheckpointHook):
+            return hook
+    raise RuntimeError('PreemptionHook saves through the CheckpointHook, '
+                       'but default_hooks has none')
