@@ -56,16 +56,23 @@ class MemoryMeter:
 
 def step_times(fn: Callable[[], object], steps: int,
                device: torch.device) -> List[float]:
-    """Wall time in seconds of each of ``steps`` calls of ``fn``."""
+    """Time in seconds of each of ``steps`` calls of ``fn``: wall time on
+    the CPU, CUDA events around each call on a GPU."""
     times = []
     for _ in range(steps):
         if device.type == 'cuda':
+            start, end = (torch.cuda.Event(enable_timing=True)
+                          for _ in range(2))
             torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
+            start.record()
+            fn()
+            end.record()
+            end.synchronize()
+            times.append(start.elapsed_time(end) / 1e3)
+        else:
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
     return times
 
 
@@ -111,7 +118,8 @@ def median_round(rounds: List[dict]) -> dict:
 
 def machine(device: str) -> str:
     if device == 'cuda':
-        return torch.cuda.get_device_name()
+        return (f'{torch.cuda.get_device_name()}, CUDA {torch.version.cuda}'
+                f', {os.cpu_count()} CPU cores')
     cpu = platform.processor() or platform.machine()
     try:
         with open('/proc/cpuinfo') as f:

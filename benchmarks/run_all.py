@@ -12,9 +12,12 @@ Without ``--quick`` the sizes are Cityscapes' (512x1024 training crops at
 batch 2, 1024x2048 frames): about an hour on 2 CPU cores. ``--quick`` (about
 ten minutes) writes to ``work_dirs/benchmarks-quick`` unless ``--results``
 says otherwise, so it never overwrites the committed numbers.
-``--device cuda`` measures on a GPU, ``--only`` picks benchmarks.
+``--device cuda`` measures on a GPU, ``--only`` picks benchmarks; the GPU
+records of ``benchmarks/gpu/run.sh`` in ``<results>/gpu/`` render as a
+section of their own.
 """
 import argparse
+import glob
 import importlib
 import json
 import os.path as osp
@@ -34,6 +37,14 @@ BENCHMARKS = {
                         '--batch=1'],
                        ['--variants', 'ours', 'ours:amp', 'ours:amp:cl',
                         '--batch=1', '--height=256', '--width=512']),
+    'train_step_compile': ('train_step.py',
+                           ['--variants', 'ours', 'ours:compile',
+                            'ours:amp:cl', 'ours:amp:cl:compile',
+                            '--batch=1', '--rounds=1'],
+                           ['--variants', 'ours', 'ours:compile',
+                            'ours:amp:cl', 'ours:amp:cl:compile',
+                            '--batch=1', '--rounds=1', '--height=256',
+                            '--width=512']),
     # whole 1024x2048 frames, as the 512x1024 Cityscapes configs test them;
     # slide windows (inference.py --modes slide) take twice as long again
     'inference': ('inference.py', ['--modes', 'whole'],
@@ -62,7 +73,24 @@ def render(results: str, out_dir: str) -> str:
             if name == 'scaling':
                 module.plot(record, osp.join(out_dir, 'scaling.png'))
                 print(f"wrote {osp.join(out_dir, 'scaling.png')}")
+    gpu = osp.join(results, 'gpu')
+    if glob.glob(osp.join(gpu, '*.json')):  # bash benchmarks/gpu/run.sh
+        sections.append(render_folder(gpu, 'GPU'))
     return '\n\n'.join(sections) + '\n'
+
+
+def render_folder(folder: str, title: str) -> str:
+    """A section of every raw record in ``folder``, each rendered by the
+    script that wrote it (the records of ``benchmarks/gpu/run.py``)."""
+    sys.path.insert(0, HERE)
+    tables = []
+    for path in sorted(glob.glob(osp.join(folder, '*.json'))):
+        with open(path) as f:
+            record = json.load(f)
+        module = importlib.import_module(record['benchmark'])
+        tables.append(f'### {osp.basename(path)[:-5]}\n\n' +
+                      module.render(record))
+    return f'## {title}\n\n' + '\n\n'.join(tables)
 
 
 def results_dir(quick: bool, results: Optional[str]) -> str:

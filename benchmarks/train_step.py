@@ -4,8 +4,10 @@ Forward, backward and an SGD step at Cityscapes crop size (batch 2,
 512x1024 by default; PSPNet's pooled BN cannot train at batch 1), each
 variant in its own process, alternating over ``--rounds``. A variant is a
 model of ``_models.py`` (``ours``, ``mmseg``, ``pspnet``, ``fcn``) with
-optional ``:amp`` (autocast: bfloat16 on CPUs, float16 on GPUs) and ``:cl``
-(channels_last memory format). Prints the median step time, the growth of
+optional ``:amp`` (autocast: bfloat16 on CPUs, float16 on GPUs), ``:cl``
+(channels_last memory format) and ``:compile`` (the network's forward
+compiled as ``compile=True`` does, ``mmseg_encnet.engine.compile_network``;
+the warm-up step compiles). Prints the median step time, the growth of
 peak memory (RSS on CPU, allocated bytes on CUDA), both relative to the
 first variant, and the share of our Encoding layer in our step
 (``torch.profiler``).
@@ -18,6 +20,8 @@ import argparse
 
 import torch
 from torch.profiler import ProfilerActivity, profile, record_function
+
+from mmseg_encnet.engine import compile_network
 
 from _measure import (MemoryMeter, compare, default_device, header,
                       make_record, measurement, median_round, save,
@@ -73,6 +77,8 @@ def worker(args: argparse.Namespace) -> None:
     inputs, samples = random_batch(
         args.height, args.width, batch=args.batch, device=device)
     inputs = inputs.contiguous(memory_format=fmt)
+    if 'compile' in flags:
+        compile_network(model)
 
     def step():
         with torch.autocast(device.type, enabled='amp' in flags):
@@ -86,7 +92,8 @@ def worker(args: argparse.Namespace) -> None:
     step()  # warm-up: gradients and momentum buffers appear here
     times = step_times(step, args.steps, device)
     memory = meter.growth()
-    share = encoding_share(step, model, device) if impl == 'ours' else None
+    share = (encoding_share(step, model, device)
+             if impl == 'ours' and 'compile' not in flags else None)
     print(measurement(times, memory, share=share))
 
 
