@@ -9,14 +9,10 @@ import subprocess
 import time
 
 import pytest
-from mmengine.config import Config
 from mmengine.hooks import Hook
 
 from mmseg_encnet import checkpoint as safe_checkpoint
-from mmseg_encnet.engine import PreemptionHook, Runner
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
+from mmseg_encnet.engine import PreemptionHook
 
 
 class SendSignal(Hook):
@@ -33,15 +29,10 @@ class SendSignal(Hook):
 
 
 def train_until_signal(tmp_path, data_root, signum):
-    from test_train import short_options
-    from mmseg_encnet.cli.train import parse_args
+    from test_train import demo_runner
     work_dir = str(tmp_path / 'work')
-    cfg = Config.fromfile(CONFIG)
-    cfg.merge_from_dict(parse_args(
-        [CONFIG, '--cfg-options'] + short_options(data_root, 8) +
-        ['default_hooks.checkpoint.interval=2']).cfg_options)
-    cfg.work_dir = work_dir
-    runner = Runner.from_cfg(cfg)
+    runner = demo_runner(work_dir, data_root, 8,
+                         'default_hooks.checkpoint.interval=2')
     runner.register_hook(SendSignal(signum, at=3))
     # A stopped run keeps its handlers until the process exits; this one
     # goes on with pytest.

@@ -344,19 +344,24 @@ def test_amp_trains_in_bfloat16_without_cuda(tmp_path, data_root):
         assert "type='mmseg_encnet.BF16OptimWrapper'" in f.read()
 
 
+def demo_runner(work_dir, data_root, iters, *options) -> Runner:
+    """Our Runner for a short demo run with ``options`` on top."""
+    cfg = Config.fromfile(CONFIG)
+    cfg.merge_from_dict(train_cli.parse_args(
+        [CONFIG, '--cfg-options'] + short_options(data_root, iters) +
+        list(options)).cfg_options)
+    cfg.work_dir = str(work_dir)
+    return Runner.from_cfg(cfg)
+
+
 def test_channels_last_from_the_config(tmp_path, data_root):
     """``channels_last = True``: convolution weights and outputs are
     channels-last, and stay so through an SGD step; without it, they are
     not."""
     x = torch.randn(1, 3, 16, 32)
     for channels_last in (False, True):
-        work_dir = str(tmp_path / str(channels_last))
-        cfg = Config.fromfile(CONFIG)
-        cfg.merge_from_dict(train_cli.parse_args(
-            [CONFIG, '--cfg-options'] + short_options(data_root, 1) +
-            [f'channels_last={channels_last}']).cfg_options)
-        cfg.work_dir = work_dir
-        runner = Runner.from_cfg(cfg)
+        runner = demo_runner(tmp_path / str(channels_last), data_root, 1,
+                             f'channels_last={channels_last}')
         runner.train()
         fmt = torch.channels_last if channels_last else torch.contiguous_format
         convs = [m for m in runner.model.modules()
@@ -383,13 +388,8 @@ def test_compile_trains_as_eager(tmp_path, data_root):
     mode's."""
     losses = {}
     for compiled in (False, True):
-        work_dir = str(tmp_path / str(compiled))
-        cfg = Config.fromfile(CONFIG)
-        cfg.merge_from_dict(train_cli.parse_args(
-            [CONFIG, '--cfg-options'] + short_options(data_root, 4) +
-            [f'compile={compiled}']).cfg_options)
-        cfg.work_dir = work_dir
-        runner = Runner.from_cfg(cfg)
+        runner = demo_runner(tmp_path / str(compiled), data_root, 4,
+                             f'compile={compiled}')
         probe = LossProbe()
         runner.register_hook(probe)
         runner.train()
