@@ -12,6 +12,7 @@ from mmengine.config import Config, DictAction
 
 from mmseg_encnet.datasets import make_demo_data
 from mmseg_encnet.engine import Runner
+from mmseg_encnet.engine.hooks import CURVE_KEY
 
 
 def main() -> None:
@@ -37,7 +38,7 @@ def main() -> None:
     runner.train()
     minutes, seconds = divmod(round(time.perf_counter() - start), 60)
 
-    curve = runner.message_hub.get_info('mmseg_encnet.mIoU_curve', [])
+    curve = runner.message_hub.get_info(CURVE_KEY, [])
     overlays = osp.join(cfg.work_dir, runner.timestamp, 'vis_data',
                         'vis_image')
     print('\n' + '=' * 72)

@@ -233,6 +233,8 @@ class DemoStreetDataset(BaseSegDataset):
     """
     METAINFO = dict(classes=CLASSES, palette=PALETTE)
 
+    WRITES_MISSING_DATA = True  # data folders may be absent before the build
+
     def __init__(self, generate_if_missing: bool = True, **kwargs) -> None:
         data_root = kwargs.get('data_root')
         if generate_if_missing and data_root and not osp.isdir(data_root):

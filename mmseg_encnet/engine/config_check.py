@@ -143,9 +143,7 @@ def check_data(cfg: Config, dataloaders: Sequence[str]) -> None:
     """
     for key in dataloaders:
         dataset = _dataset_cfg(cfg, key)
-        generated = str(dataset.get('type', '') if dataset else '').endswith(
-            'DemoStreetDataset') and dataset.get('generate_if_missing', True)
-        if not dataset or generated:  # the demo data is written on first use
+        if not dataset or _writes_missing_data(dataset):
             continue
         root = dataset.get('data_root') or ''
         prefix = dataset.get('data_prefix') or {}
@@ -160,3 +158,14 @@ def check_data(cfg: Config, dataloaders: Sequence[str]) -> None:
                     f'(data_root={root!r}); set data_root (e.g. --cfg-options '
                     f'{key}.dataset.data_root=...) or prepare the data as '
                     "mmseg's docs/en/user_guides/2_dataset_prepare.md says.")
+
+
+def _writes_missing_data(dataset: dict) -> bool:
+    """Whether the dataset writes its data on first use (the demo's,
+    ``WRITES_MISSING_DATA``), so a missing folder is no mistake."""
+    try:
+        cls = DATASETS.get(dataset.get('type'))
+    except (KeyError, TypeError):
+        return False
+    return bool(getattr(cls, 'WRITES_MISSING_DATA', False)
+                and dataset.get('generate_if_missing', True))

@@ -43,8 +43,8 @@ autocast_enabled = (torch.is_autocast_enabled if _has_device_autocast_query()
                     else _autocast_enabled_before_2_4)
 
 
-def scaled_l2(x: Tensor, codewords: Tensor,
-              scale: Tensor) -> Tuple[Tensor, Tensor]:
+def _scaled_distances(x: Tensor, codewords: Tensor,
+                      scale: Tensor) -> Tuple[Tensor, Tensor]:
     """Scaled squared distances between features and codewords.
 
     Args:
@@ -65,7 +65,8 @@ def scaled_l2(x: Tensor, codewords: Tensor,
     return dist * scale, dist
 
 
-def aggregate(assignment: Tensor, x: Tensor, codewords: Tensor) -> Tensor:
+def _residual_encoding(assignment: Tensor, x: Tensor,
+                       codewords: Tensor) -> Tensor:
     """Residual encoding ``e_k = sum_i a_ik (x_i - d_k)``.
 
     Args:
@@ -112,10 +113,10 @@ class _EncodingFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx: FunctionCtx, x: Tensor, codewords: Tensor,
                 scale: Tensor) -> Tensor:
-        logits, dist = scaled_l2(x, codewords, scale)
+        logits, dist = _scaled_distances(x, codewords, scale)
         assignment = assign(logits)
         ctx.save_for_backward(x, codewords, scale, assignment, dist)
-        return aggregate(assignment, x, codewords)
+        return _residual_encoding(assignment, x, codewords)
 
     @staticmethod
     @once_differentiable
@@ -158,7 +159,9 @@ class Encoding(MMSegEncoding):
     """Encoding layer: a learnable residual encoder with soft assignment.
 
     mmseg's ``Encoding`` (same parameters, names, shapes and initialisation,
-    so checkpoints are interchangeable) with the fast forward above.
+    so checkpoints are interchangeable) with the fast forward above. The
+    static methods ``scaled_l2`` and ``aggregate`` it inherits are mmseg's,
+    unchanged (the direct formulas, ``(B, N, C)`` features).
     Distances are computed in float32 (or float64 for float64 input) even
     for half-precision input, since ``||x||^2 - 2 x.d + ||d||^2`` cancels
     badly in half precision.

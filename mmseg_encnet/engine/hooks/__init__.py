@@ -3,9 +3,10 @@ from .data_check_hook import DataCheckHook, check_image_label_pairs
 from .non_finite_loss_hook import NonFiniteLossHook
 from .preemption_hook import PreemptionHook
 from .rng_state_hook import RNGStateHook
-from .training_curve_hook import TrainingCurveHook, plot_training_curves
+from .training_curve_hook import (CURVE_KEY, TrainingCurveHook,
+                                  plot_training_curves)
 
 __all__ = [
     'DataCheckHook', 'check_image_label_pairs', 'NonFiniteLossHook',
-    'PreemptionHook', 'RNGStateHook', 'TrainingCurveHook', 'plot_training_curves'
+    'PreemptionHook', 'RNGStateHook', 'TrainingCurveHook', 'plot_training_curves', 'CURVE_KEY'
 ]

@@ -9,6 +9,10 @@ from mmengine.runner import Runner
 
 from ...registry import HOOKS
 
+# Where the hook keeps the (iteration, metric) points of the validations in
+# the runner's message hub (and so in checkpoints, for --resume).
+CURVE_KEY = 'mmseg_encnet.mIoU_curve'
+
 
 def plot_training_curves(losses: np.ndarray,
                          val_points: List[Tuple[int, float]],
@@ -76,10 +80,10 @@ class TrainingCurveHook(Hook):
         if not metrics or self.metric not in metrics:
             return
         hub = runner.message_hub
-        points = list(hub.get_info('mmseg_encnet.mIoU_curve', []))
+        points = list(hub.get_info(CURVE_KEY, []))
         points = [p for p in points if p[0] != runner.iter]
         points.append((runner.iter, float(metrics[self.metric])))
-        hub.update_info('mmseg_encnet.mIoU_curve', points)
+        hub.update_info(CURVE_KEY, points)
         self._plot(runner)
 
     def after_train(self, runner: Runner) -> None:
@@ -93,5 +97,5 @@ class TrainingCurveHook(Hook):
         title = osp.basename(runner.work_dir)
         plot_training_curves(
             np.asarray(losses, dtype=float),
-            runner.message_hub.get_info('mmseg_encnet.mIoU_curve', []),
+            runner.message_hub.get_info(CURVE_KEY, []),
             osp.join(runner.work_dir, self.filename), title)
