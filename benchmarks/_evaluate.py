@@ -25,17 +25,24 @@ def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
         label = np.array(Image.open(label_file)).astype(np.int64)
         pred = inference_model(net, image).pred_sem_seg.data[0].cpu().numpy()
         valid = label < num
-        confusion += np.bincount(num * label[valid] + pred[valid],
-                                 minlength=num * num).reshape(num, num)
+        confusion += np.bincount(
+            num * label[valid] + pred[valid],
+            minlength=num * num).reshape(num, num)
     iou = np.diag(confusion) / np.maximum(
         confusion.sum(0) + confusion.sum(1) - np.diag(confusion), 1)
-    return dict(mIoU=float(iou.mean() * 100),
-                iou={c: float(v * 100) for c, v in zip(classes, iou)})
+    return dict(
+        mIoU=float(iou.mean() * 100),
+        iou={
+            c: float(v * 100)
+            for c, v in zip(classes, iou)
+        })
 
 
 def save_figure(models: Dict[str, Tuple[str, str]],
-                pairs: List[Tuple[str, str]], classes: Sequence[str],
-                palette: Sequence[Sequence[int]], path: str,
+                pairs: List[Tuple[str, str]],
+                classes: Sequence[str],
+                palette: Sequence[Sequence[int]],
+                path: str,
                 scale: float = 1.0) -> None:
     """Write ``path``: scenes as rows, ``image | ground truth | one column per
     model`` (resized by ``scale``), for ``models`` = {name: (config,
@@ -47,23 +54,28 @@ def save_figure(models: Dict[str, Tuple[str, str]],
 
     from mmseg_encnet.apis import (colour_mask, init_model,
                                    save_presence_chart, segment_with_presence)
-    nets = {name: init_model(Config.fromfile(config), checkpoint)
-            for name, (config, checkpoint) in models.items()}
+    nets = {
+        name: init_model(Config.fromfile(config), checkpoint)
+        for name, (config, checkpoint) in models.items()
+    }
     rows, chart = [], None
     for image, label in pairs:
-        row = [cv2.imread(image),
-               colour_mask(np.array(Image.open(label)), palette)]
+        row = [
+            cv2.imread(image),
+            colour_mask(np.array(Image.open(label)), palette)
+        ]
         for net in nets.values():
             result, presence = segment_with_presence(net, image)
-            row.append(colour_mask(
-                result.pred_sem_seg.data[0].cpu().numpy(), palette))
+            row.append(
+                colour_mask(result.pred_sem_seg.data[0].cpu().numpy(),
+                            palette))
             if chart is None:
                 chart = presence
         rows.append(np.concatenate(row, axis=1))
     grid = np.concatenate(rows, axis=0)
     if scale != 1.0:
-        grid = cv2.resize(grid, None, fx=scale, fy=scale,
-                          interpolation=cv2.INTER_AREA)
+        grid = cv2.resize(
+            grid, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     cv2.imwrite(path, grid)
     if chart is not None:
         save_presence_chart(chart, classes, palette,

@@ -61,8 +61,8 @@ def step_times(fn: Callable[[], object], steps: int,
     times = []
     for _ in range(steps):
         if device.type == 'cuda':
-            start, end = (torch.cuda.Event(enable_timing=True)
-                          for _ in range(2))
+            start, end = (
+                torch.cuda.Event(enable_timing=True) for _ in range(2))
             torch.cuda.synchronize()
             start.record()
             fn()
@@ -78,8 +78,12 @@ def step_times(fn: Callable[[], object], steps: int,
 
 def measurement(times: List[float], memory: int, **extra) -> str:
     """A worker's JSON line: its step times, their median, its memory."""
-    return json.dumps(dict(seconds=statistics.median(times), times=times,
-                           memory=memory, **extra))
+    return json.dumps(
+        dict(
+            seconds=statistics.median(times),
+            times=times,
+            memory=memory,
+            **extra))
 
 
 def default_device() -> str:
@@ -123,8 +127,9 @@ def machine(device: str) -> str:
     cpu = platform.processor() or platform.machine()
     try:
         with open('/proc/cpuinfo') as f:
-            cpu = next(line.split(':', 1)[1].strip() for line in f
-                       if line.startswith('model name'))
+            cpu = next(
+                line.split(':', 1)[1].strip() for line in f
+                if line.startswith('model name'))
     except (OSError, StopIteration):
         pass
     return f'{cpu}, {torch.get_num_threads()} threads'
@@ -132,10 +137,13 @@ def machine(device: str) -> str:
 
 def make_record(benchmark: str, settings: dict, results: dict) -> dict:
     """A raw record: what was measured, where, when and every round."""
-    return dict(benchmark=benchmark, settings=settings,
-                machine=machine(settings.get('device', 'cpu')),
-                torch=torch.__version__, date=time.strftime('%Y-%m-%d'),
-                results=results)
+    return dict(
+        benchmark=benchmark,
+        settings=settings,
+        machine=machine(settings.get('device', 'cpu')),
+        torch=torch.__version__,
+        date=time.strftime('%Y-%m-%d'),
+        results=results)
 
 
 def save(record: dict, path: str) -> None:
@@ -144,7 +152,8 @@ def save(record: dict, path: str) -> None:
         json.dump(record, f, indent=1)
 
 
-def spread(rounds: List[dict], key: str = 'seconds',
+def spread(rounds: List[dict],
+           key: str = 'seconds',
            scale: float = 1.0) -> str:
     """``min-max`` of ``key`` times ``scale`` over the rounds (the median
     step of each round), for the tables."""

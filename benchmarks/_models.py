@@ -20,7 +20,6 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from mmseg_encnet.engine.config_check import sync_bn_to_bn
-
 from _measure import median_round, spread
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -32,8 +31,11 @@ CONFIGS = dict(
                     'pspnet/pspnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'),
     fcn=osp.join(MMSEG_CONFIGS,
                  'fcn/fcn_r50-d8_4xb2-40k_cityscapes-512x1024.py'))
-NAMES = dict(ours='EncNet, our head', mmseg="EncNet, mmseg's head",
-             pspnet='PSPNet (mmseg)', fcn='FCN (mmseg)')  # first: reference
+NAMES = dict(
+    ours='EncNet, our head',
+    mmseg="EncNet, mmseg's head",
+    pspnet='PSPNet (mmseg)',
+    fcn='FCN (mmseg)')  # first: reference
 
 
 def build_model(impl: str,
@@ -57,19 +59,25 @@ def build_model(impl: str,
     return MODELS.build(cfg.model)
 
 
-def random_batch(height: int, width: int, num_classes: int = 19,
-                 batch: int = 1, device: str = 'cpu'):
+def random_batch(height: int,
+                 width: int,
+                 num_classes: int = 19,
+                 batch: int = 1,
+                 device: str = 'cpu'):
     """Normalised images and random label maps, as the preprocessor gives."""
     torch.manual_seed(0)
     inputs = torch.randn(batch, 3, height, width, device=device)
     samples = []
     for _ in range(batch):
         sample = SegDataSample(
-            gt_sem_seg=PixelData(data=torch.randint(
-                0, num_classes, (1, height, width), device=device)))
+            gt_sem_seg=PixelData(
+                data=torch.randint(
+                    0, num_classes, (1, height, width), device=device)))
         sample.set_metainfo(
-            dict(img_shape=(height, width), ori_shape=(height, width),
-                 pad_shape=(height, width)))
+            dict(
+                img_shape=(height, width),
+                ori_shape=(height, width),
+                pad_shape=(height, width)))
         samples.append(sample)
     return inputs, samples
 
@@ -96,8 +104,10 @@ def add_variant_args(parser: argparse.ArgumentParser) -> None:
     """``--variants`` (default: all four models), ``--amp`` and the worker's
     hidden ``--variant``, shared by the end-to-end benchmarks."""
     parser.add_argument('--variants', nargs='+', default=list(NAMES))
-    parser.add_argument('--amp', action='store_true',
-                        help='autocast every variant (adds :amp)')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='autocast every variant (adds :amp)')
     parser.add_argument('--variant', help=argparse.SUPPRESS)
 
 

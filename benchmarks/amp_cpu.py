@@ -41,31 +41,45 @@ def train(mode: str, iters: int, data_root: str, work_dir: str) -> dict:
     """Seconds per iteration and the final logged loss of one run."""
     flags, options = MODES[mode]
     subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG,
-         '--work-dir', work_dir, *flags, '--cfg-options', *options,
-         'optim_wrapper.type=OptimWrapper',  # float32 unless --amp
-         f'train_dataloader.dataset.data_root={data_root}',
-         f'val_dataloader.dataset.data_root={data_root}',
-         f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters + 1}',
-         f'default_hooks.checkpoint.interval={iters + 1}',
-         'default_hooks.logger.interval=10', 'randomness.seed=0'],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            osp.join(ROOT, 'tools/train.py'),
+            CONFIG,
+            '--work-dir',
+            work_dir,
+            *flags,
+            '--cfg-options',
+            *options,
+            'optim_wrapper.type=OptimWrapper',  # float32 unless --amp
+            f'train_dataloader.dataset.data_root={data_root}',
+            f'val_dataloader.dataset.data_root={data_root}',
+            f'train_cfg.max_iters={iters}',
+            f'train_cfg.val_interval={iters + 1}',
+            f'default_hooks.checkpoint.interval={iters + 1}',
+            'default_hooks.logger.interval=10',
+            'randomness.seed=0'
+        ],
+        check=True,
+        capture_output=True,
         env=dict(os.environ, PYTHONWARNINGS='ignore'))
     scalars, = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
     with open(scalars) as f:
         logs = [json.loads(line) for line in f if '"loss"' in line]
     return dict(
         seconds=statistics.median(log['time'] for log in logs[1:]),
-        first_window=logs[0]['time'], loss=logs[-1]['loss'],
+        first_window=logs[0]['time'],
+        loss=logs[-1]['loss'],
         iter=logs[-1]['iter'])
 
 
 def render(record: dict) -> str:
     s, runs = record['settings'], record['results']
     median = {
-        mode: {key: statistics.median(r[key] for r in results if key in r)
-               for key in ('seconds', 'first_window', 'loss')
-               if any(key in r for r in results)}
+        mode: {
+            key: statistics.median(r[key] for r in results if key in r)
+            for key in ('seconds', 'first_window', 'loss')
+            if any(key in r for r in results)
+        }
         for mode, results in runs.items()
     }
     lines = [
@@ -92,8 +106,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--iters', type=int, default=60)
     parser.add_argument('--rounds', type=int, default=2)
-    parser.add_argument('--modes', nargs='+', choices=list(MODES),
-                        default=list(MODES))
+    parser.add_argument(
+        '--modes', nargs='+', choices=list(MODES), default=list(MODES))
     parser.add_argument('--json', help='write the raw record here')
     args = parser.parse_args()
     runs = {mode: [] for mode in args.modes}
@@ -104,8 +118,9 @@ def main() -> None:
                 runs[mode].append(
                     train(mode, args.iters, data_root,
                           osp.join(tmp, f'{mode}_{i}')))
-    record = make_record('amp_cpu', dict(iters=args.iters, rounds=args.rounds,
-                                         device='cpu'), runs)
+    record = make_record(
+        'amp_cpu', dict(iters=args.iters, rounds=args.rounds, device='cpu'),
+        runs)
     if args.json:
         save(record, args.json)
     print(render(record))

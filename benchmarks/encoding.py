@@ -44,8 +44,7 @@ def features(kind: str, shape: tuple, device: torch.device) -> torch.Tensor:
     x = torch.randn(shape, device=device)
     if kind == 'unit':
         return x.div_(shape[1]**0.5)
-    return torch.nn.functional.batch_norm(x, None, None,
-                                          training=True).relu_()
+    return torch.nn.functional.batch_norm(x, None, None, training=True).relu_()
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -53,8 +52,9 @@ def worker(args: argparse.Namespace) -> None:
     torch.manual_seed(0)
     device = torch.device(args.device)
     layer = build(args.impl, args.channels, args.num_codes).to(device)
-    x = features(args.input, (args.batch, args.channels, args.height,
-                              args.width), device).requires_grad_()
+    x = features(args.input,
+                 (args.batch, args.channels, args.height, args.width),
+                 device).requires_grad_()
     grad_out = torch.randn(
         args.batch, args.num_codes, args.channels, device=device)
 
@@ -69,19 +69,21 @@ def worker(args: argparse.Namespace) -> None:
     meter = MemoryMeter(device)
     out = step()  # warm-up, counted in the memory growth
     times = step_times(step, args.steps, device)
-    torch.save({
-        'out': out.detach(),
-        'x': x.grad,
-        'codewords': layer.codewords.grad,
-        'scale': layer.scale.grad
-    }, Path(args.save_dir) / f'{args.impl}.pth')
+    torch.save(
+        {
+            'out': out.detach(),
+            'x': x.grad,
+            'codewords': layer.codewords.grad,
+            'scale': layer.scale.grad
+        },
+        Path(args.save_dir) / f'{args.impl}.pth')
     print(measurement(times, meter.growth()))
 
 
 def max_relative_difference(ours: dict, ref: dict) -> dict:
     return {
-        name: ((ours[name] - ref[name]).abs().max() /
-               ref[name].abs().max()).item()
+        name:
+        ((ours[name] - ref[name]).abs().max() / ref[name].abs().max()).item()
         for name in ref
     }
 
@@ -105,8 +107,9 @@ def render(record: dict) -> str:
     m, o = median['mmseg'], median['ours']
     lines.append(f"| ratio mmseg/ours | {m['seconds'] / o['seconds']:.2f}x "
                  f"| | {m['memory'] / max(o['memory'], 1):.2f}x |")
-    lines.append('max relative difference: ' + ', '.join(
-        f'{k} {v:.2e}' for k, v in record['difference'].items()))
+    lines.append('max relative difference: ' +
+                 ', '.join(f'{k} {v:.2e}'
+                           for k, v in record['difference'].items()))
     return '\n'.join(lines)
 
 
@@ -120,12 +123,14 @@ def main() -> None:
     parser.add_argument('--steps', type=int, default=5)
     parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--device', default=default_device())
-    parser.add_argument('--amp', action='store_true',
-                        help='forward under autocast')
-    parser.add_argument('--input', choices=('bn-relu', 'unit'),
-                        default='bn-relu',
-                        help='features as EncHead feeds them (default) or of'
-                        ' unit norm')
+    parser.add_argument(
+        '--amp', action='store_true', help='forward under autocast')
+    parser.add_argument(
+        '--input',
+        choices=('bn-relu', 'unit'),
+        default='bn-relu',
+        help='features as EncHead feeds them (default) or of'
+        ' unit norm')
     parser.add_argument('--json', help='write the raw record here')
     parser.add_argument('--impl', choices=IMPLS, help=argparse.SUPPRESS)
     parser.add_argument('--save-dir', help=argparse.SUPPRESS)
@@ -133,15 +138,19 @@ def main() -> None:
     if args.impl:
         return worker(args)
 
-    settings = {k: getattr(args, k) for k in (
-        'batch', 'channels', 'height', 'width', 'num_codes', 'steps',
-        'rounds', 'device', 'amp', 'input')}
+    settings = {
+        k: getattr(args, k)
+        for k in ('batch', 'channels', 'height', 'width', 'num_codes', 'steps',
+                  'rounds', 'device', 'amp', 'input')
+    }
     with tempfile.TemporaryDirectory() as tmp:
         common = ['--save-dir', tmp] + [
-            f"--{k.replace('_', '-')}={v}" for k, v in settings.items()
-            if k not in ('rounds', 'amp')] + (['--amp'] if args.amp else [])
-        results = compare(__file__, {
-            impl: ['--impl', impl, *common] for impl in IMPLS}, args.rounds)
+            f"--{k.replace('_', '-')}={v}"
+            for k, v in settings.items() if k not in ('rounds', 'amp')
+        ] + (['--amp'] if args.amp else [])
+        results = compare(__file__,
+                          {impl: ['--impl', impl, *common]
+                           for impl in IMPLS}, args.rounds)
         tensors = {
             impl: torch.load(Path(tmp) / f'{impl}.pth', weights_only=True)
             for impl in IMPLS

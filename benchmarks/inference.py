@@ -18,8 +18,8 @@ import torch
 
 from _measure import (MemoryMeter, compare, default_device, header,
                       make_record, measurement, save, step_times)
-from _models import (add_variant_args, amp_variants, build_model,
-                     random_batch, variant_rows)
+from _models import (add_variant_args, amp_variants, build_model, random_batch,
+                     variant_rows)
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -29,11 +29,13 @@ def worker(args: argparse.Namespace) -> None:
     if args.mode == 'slide':
         crop = (args.height // 2, args.width // 2)
         test_cfg = dict(
-            mode='slide', crop_size=crop,
+            mode='slide',
+            crop_size=crop,
             stride=(crop[0] * 2 // 3, crop[1] * 2 // 3))
     fmt = (torch.channels_last if 'cl' in flags else torch.contiguous_format)
-    model = build_model(impl, test_cfg=test_cfg).to(
-        device, memory_format=fmt).eval()
+    model = build_model(
+        impl, test_cfg=test_cfg).to(
+            device, memory_format=fmt).eval()
     inputs, samples = random_batch(args.height, args.width, device=device)
     inputs = inputs.contiguous(memory_format=fmt)
 
@@ -59,9 +61,11 @@ def render(record: dict) -> str:
         '| --- | --- | --- | ---: | --- | ---: | ---: | ---: |'
     ]
     for mode in s['modes']:
-        lines += [f'| {mode} | ' + row for row in variant_rows(
-            record['results'][mode], s['variants'],
-            lambda seconds: f'{1 / seconds:.3f}')]
+        lines += [
+            f'| {mode} | ' + row
+            for row in variant_rows(record['results'][mode], s['variants'],
+                                    lambda seconds: f'{1 / seconds:.3f}')
+        ]
     return '\n'.join(lines)
 
 
@@ -70,8 +74,11 @@ def main() -> None:
     add_variant_args(parser)
     parser.add_argument('--height', type=int, default=1024)
     parser.add_argument('--width', type=int, default=2048)
-    parser.add_argument('--modes', nargs='+', choices=('whole', 'slide'),
-                        default=['whole', 'slide'])
+    parser.add_argument(
+        '--modes',
+        nargs='+',
+        choices=('whole', 'slide'),
+        default=['whole', 'slide'])
     parser.add_argument('--steps', type=int, default=5)
     parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--device', default=default_device())
@@ -83,14 +90,20 @@ def main() -> None:
     if args.amp:
         args.variants = amp_variants(args.variants)
 
-    settings = {k: getattr(args, k) for k in (
-        'variants', 'height', 'width', 'modes', 'steps', 'rounds', 'device')}
-    common = [f'--{k}={settings[k]}' for k in (
-        'height', 'width', 'steps', 'device')]
+    settings = {
+        k: getattr(args, k)
+        for k in ('variants', 'height', 'width', 'modes', 'steps', 'rounds',
+                  'device')
+    }
+    common = [
+        f'--{k}={settings[k]}' for k in ('height', 'width', 'steps', 'device')
+    ]
     results = {
-        mode: compare(__file__, {
+        mode:
+        compare(__file__, {
             v: ['--variant', v, '--mode', mode, *common]
-            for v in args.variants}, args.rounds)
+            for v in args.variants
+        }, args.rounds)
         for mode in args.modes
     }
     record = make_record('inference', settings, results)

@@ -30,25 +30,25 @@ ROOT = osp.dirname(HERE)
 # name: (script, arguments, arguments with --quick); in results.md order
 BENCHMARKS = {
     'encoding': ('encoding.py', [], ['--height=32', '--width=64']),
-    'train_step': ('train_step.py', [],
-                   ['--height=256', '--width=512']),
-    'train_step_amp': ('train_step.py',
-                       ['--variants', 'ours', 'ours:amp', 'ours:amp:cl',
-                        '--batch=1'],
-                       ['--variants', 'ours', 'ours:amp', 'ours:amp:cl',
-                        '--batch=1', '--height=256', '--width=512']),
-    'train_step_compile': ('train_step.py',
-                           ['--variants', 'ours', 'ours:compile',
-                            'ours:amp:cl', 'ours:amp:cl:compile',
-                            '--batch=1', '--rounds=1'],
-                           ['--variants', 'ours', 'ours:compile',
-                            'ours:amp:cl', 'ours:amp:cl:compile',
-                            '--batch=1', '--rounds=1', '--height=256',
-                            '--width=512']),
+    'train_step': ('train_step.py', [], ['--height=256', '--width=512']),
+    'train_step_amp':
+    ('train_step.py',
+     ['--variants', 'ours', 'ours:amp', 'ours:amp:cl', '--batch=1'], [
+         '--variants', 'ours', 'ours:amp', 'ours:amp:cl', '--batch=1',
+         '--height=256', '--width=512'
+     ]),
+    'train_step_compile': ('train_step.py', [
+        '--variants', 'ours', 'ours:compile', 'ours:amp:cl',
+        'ours:amp:cl:compile', '--batch=1', '--rounds=1'
+    ], [
+        '--variants', 'ours', 'ours:compile', 'ours:amp:cl',
+        'ours:amp:cl:compile', '--batch=1', '--rounds=1', '--height=256',
+        '--width=512'
+    ]),
     # whole 1024x2048 frames, as the 512x1024 Cityscapes configs test them;
     # slide windows (inference.py --modes slide) take twice as long again
-    'inference': ('inference.py', ['--modes', 'whole'],
-                  ['--height=512', '--width=1024']),
+    'inference': ('inference.py', ['--modes',
+                                   'whole'], ['--height=512', '--width=1024']),
     'scaling': ('scaling.py', [], ['--quick']),
     'amp_cpu': ('amp_cpu.py', [], ['--iters=30']),
 }
@@ -105,14 +105,19 @@ def results_dir(quick: bool, results: Optional[str]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true')
-    parser.add_argument('--render', action='store_true',
-                        help='only render results.md from --results')
-    parser.add_argument('--results', help='raw records folder; default '
-                        'benchmarks/results (work_dirs/benchmarks-quick '
-                        'with --quick)')
+    parser.add_argument(
+        '--render',
+        action='store_true',
+        help='only render results.md from --results')
+    parser.add_argument(
+        '--results',
+        help='raw records folder; default '
+        'benchmarks/results (work_dirs/benchmarks-quick '
+        'with --quick)')
     parser.add_argument('--only', nargs='+', choices=list(BENCHMARKS))
-    parser.add_argument('--device', help='cpu or cuda (default: cuda if '
-                        'there is one)')
+    parser.add_argument(
+        '--device', help='cpu or cuda (default: cuda if '
+        'there is one)')
     args = parser.parse_args()
     results = results_dir(args.quick, args.results)
     if not args.render:
@@ -120,13 +125,18 @@ def main() -> None:
             script, full, quick = BENCHMARKS[name]
             if args.device and name == 'amp_cpu':
                 continue  # the CPU's bfloat16 training only
-            cmd = [osp.join(HERE, script), *(quick if args.quick else full),
-                   '--json', osp.join(results, f'{name}.json')]
+            cmd = [
+                osp.join(HERE, script), *(quick if args.quick else full),
+                '--json',
+                osp.join(results, f'{name}.json')
+            ]
             if args.device:
                 cmd.append(f'--device={args.device}')
-            print('$ python benchmarks/' + ' '.join(
-                osp.relpath(c, HERE) if c.startswith(HERE) else c
-                for c in cmd), flush=True)
+            print(
+                '$ python benchmarks/' + ' '.join(
+                    osp.relpath(c, HERE) if c.startswith(HERE) else c
+                    for c in cmd),
+                flush=True)
             subprocess.run([sys.executable, *cmd], check=True)
     # the committed records render beside this script, others beside them
     out_dir = HERE if results == osp.join(HERE, 'results') else results

@@ -14,8 +14,7 @@ import argparse
 import torch
 
 from _measure import (MemoryMeter, compare, default_device, header,
-                      make_record, measurement, median_round, save,
-                      step_times)
+                      make_record, measurement, median_round, save, step_times)
 
 IMPLS = ('mmseg', 'ours')
 
@@ -39,10 +38,10 @@ def build_module(impl: str, channels: int, num_codes: int):
 def worker(args: argparse.Namespace) -> None:
     device = torch.device(args.device)
     torch.manual_seed(0)
-    module = build_module(args.impl, args.channels,
-                          args.num_codes).to(device)
-    x = torch.randn(1, args.channels, args.height, args.width,
-                    device=device).requires_grad_()
+    module = build_module(args.impl, args.channels, args.num_codes).to(device)
+    x = torch.randn(
+        1, args.channels, args.height, args.width,
+        device=device).requires_grad_()
 
     def step():
         with torch.autocast(device.type, enabled=args.amp):
@@ -59,8 +58,10 @@ def points(record: dict):
     """(sweep, x, height, width, K, {impl: median round}) per grid point."""
     for sweep, x, height, width, num_codes in record['settings']['grid']:
         rounds = record['results'][f'{height}x{width} K={num_codes}']
-        yield (sweep, x, height, width, num_codes,
-               {impl: median_round(rounds[impl]) for impl in IMPLS})
+        yield (sweep, x, height, width, num_codes, {
+            impl: median_round(rounds[impl])
+            for impl in IMPLS
+        })
 
 
 def plot(record: dict, path: str) -> None:
@@ -79,10 +80,11 @@ def plot(record: dict, path: str) -> None:
                                           2**20))):
             ax = axes[row][col]
             for impl, style in zip(IMPLS, ('o-', 's-')):
-                ax.plot([r[1] for r in sweep_rows],
-                        [max(r[5][impl][key] / scale, 1e-3)
-                         for r in sweep_rows],
-                        style, label=impl)
+                ax.plot(
+                    [r[1] for r in sweep_rows],
+                    [max(r[5][impl][key] / scale, 1e-3) for r in sweep_rows],
+                    style,
+                    label=impl)
             ax.set_xscale('log', base=2)
             ax.set_yscale('log')
             ax.set_xlabel(xlabel)
@@ -99,9 +101,10 @@ def plot(record: dict, path: str) -> None:
 
 def render(record: dict) -> str:
     lines = [
-        header(record, f"EncModule forward+backward, "
-               f"C={record['settings']['channels']}, batch 1"
-               f"{' autocast' if record['settings'].get('amp') else ''}"),
+        header(
+            record, f"EncModule forward+backward, "
+            f"C={record['settings']['channels']}, batch 1"
+            f"{' autocast' if record['settings'].get('amp') else ''}"),
         '| features | K | mmseg time (s) | ours time (s) | speed-up | '
         'mmseg memory (MiB) | ours memory (MiB) | memory ratio |',
         '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
@@ -123,8 +126,8 @@ def main() -> None:
     parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--device', default=default_device())
     parser.add_argument('--plot', help='draw the log-log PNG here')
-    parser.add_argument('--amp', action='store_true',
-                        help='forward under autocast')
+    parser.add_argument(
+        '--amp', action='store_true', help='forward under autocast')
     parser.add_argument('--json', help='write the raw record here')
     parser.add_argument(
         '--quick', action='store_true', help='leave out the largest points')
@@ -144,16 +147,24 @@ def main() -> None:
     for _, _, height, width, num_codes in grid:
         key = f'{height}x{width} K={num_codes}'  # the sweeps share a point
         if key not in results:
-            results[key] = compare(__file__, {
-                impl: ['--impl', impl, f'--height={height}',
-                       f'--width={width}', f'--num-codes={num_codes}',
-                       f'--channels={args.channels}', f'--steps={args.steps}',
-                       f'--device={args.device}',
-                       *(['--amp'] if args.amp else [])] for impl in IMPLS
-            }, args.rounds)
-    settings = dict(channels=args.channels, steps=args.steps,
-                    rounds=args.rounds, device=args.device, amp=args.amp,
-                    grid=grid)
+            results[key] = compare(
+                __file__, {
+                    impl: [
+                        '--impl', impl, f'--height={height}',
+                        f'--width={width}', f'--num-codes={num_codes}',
+                        f'--channels={args.channels}', f'--steps={args.steps}',
+                        f'--device={args.device}',
+                        *(['--amp'] if args.amp else [])
+                    ]
+                    for impl in IMPLS
+                }, args.rounds)
+    settings = dict(
+        channels=args.channels,
+        steps=args.steps,
+        rounds=args.rounds,
+        device=args.device,
+        amp=args.amp,
+        grid=grid)
     record = make_record('scaling', settings, results)
     if args.json:
         save(record, args.json)

@@ -22,12 +22,10 @@ import torch
 from torch.profiler import ProfilerActivity, profile, record_function
 
 from mmseg_encnet.engine import compile_network
-
 from _measure import (MemoryMeter, compare, default_device, header,
-                      make_record, measurement, median_round, save,
-                      step_times)
-from _models import (add_variant_args, amp_variants, build_model,
-                     random_batch, variant_rows)
+                      make_record, measurement, median_round, save, step_times)
+from _models import (add_variant_args, amp_variants, build_model, random_batch,
+                     variant_rows)
 
 
 def encoding_share(step, model, device: torch.device) -> float:
@@ -92,8 +90,9 @@ def worker(args: argparse.Namespace) -> None:
     step()  # warm-up: gradients and momentum buffers appear here
     times = step_times(step, args.steps, device)
     memory = meter.growth()
-    share = (encoding_share(step, model, device)
-             if impl == 'ours' and 'compile' not in flags else None)
+    share = (
+        encoding_share(step, model, device)
+        if impl == 'ours' and 'compile' not in flags else None)
     print(measurement(times, memory, share=share))
 
 
@@ -101,14 +100,17 @@ def render(record: dict) -> str:
     s, results = record['settings'], record['results']
     ref = s['variants'][0]
     lines = [
-        header(record, f"R50-D8 training step, batch {s['batch']}, "
-               f"{s['height']}x{s['width']}"),
+        header(
+            record, f"R50-D8 training step, batch {s['batch']}, "
+            f"{s['height']}x{s['width']}"),
         f'| variant | model | step time (s) | min-max over rounds | '
         f'peak memory growth (MiB) | time / {ref} | memory / {ref} |',
         '| --- | --- | ---: | --- | ---: | ---: | ---: |'
     ]
-    lines += ['| ' + row for row in variant_rows(
-        results, s['variants'], lambda seconds: f'{seconds:.2f}')]
+    lines += [
+        '| ' + row for row in variant_rows(results, s['variants'],
+                                           lambda seconds: f'{seconds:.2f}')
+    ]
     for variant in s['variants']:
         share = median_round(results[variant]).get('share')
         if share is not None:
@@ -133,12 +135,18 @@ def main() -> None:
     if args.amp:
         args.variants = amp_variants(args.variants)
 
-    settings = {k: getattr(args, k) for k in (
-        'variants', 'height', 'width', 'batch', 'steps', 'rounds', 'device')}
-    common = [f'--{k}={settings[k]}' for k in (
-        'height', 'width', 'batch', 'steps', 'device')]
-    results = compare(__file__, {
-        v: ['--variant', v, *common] for v in args.variants}, args.rounds)
+    settings = {
+        k: getattr(args, k)
+        for k in ('variants', 'height', 'width', 'batch', 'steps', 'rounds',
+                  'device')
+    }
+    common = [
+        f'--{k}={settings[k]}'
+        for k in ('height', 'width', 'batch', 'steps', 'device')
+    ]
+    results = compare(__file__,
+                      {v: ['--variant', v, *common]
+                       for v in args.variants}, args.rounds)
     record = make_record('train_step', settings, results)
     if args.json:
         save(record, args.json)

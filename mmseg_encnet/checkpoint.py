@@ -37,8 +37,7 @@ from mmengine.runner import CheckpointLoader, find_latest_checkpoint
 from mmengine.runner.checkpoint import (_get_mmengine_home,
                                         _process_mmcls_checkpoint,
                                         get_deprecated_model_names,
-                                        get_external_models,
-                                        get_mmcls_models,
+                                        get_external_models, get_mmcls_models,
                                         get_torchvision_models)
 from torch._weights_only_unpickler import _get_allowed_globals
 
@@ -225,8 +224,8 @@ def check_resumable(work_dir: str) -> None:
         ValueError: The latest checkpoint is not a complete zip archive.
     """
     latest = find_latest_checkpoint(work_dir)
-    if latest is not None and osp.isfile(latest) and not zipfile.is_zipfile(
-            latest):
+    if latest is not None and osp.isfile(
+            latest) and not zipfile.is_zipfile(latest):
         raise ValueError(
             f'{latest} is truncated or not a PyTorch checkpoint (was the run '
             'killed while saving it?). Delete it and point '

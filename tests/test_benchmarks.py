@@ -9,29 +9,43 @@ import os.path as osp
 import subprocess
 import sys
 
-
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BENCHMARKS = osp.join(ROOT, 'benchmarks')
 sys.path.insert(0, BENCHMARKS)
 
-import _measure  # noqa: E402
 import demo  # noqa: E402
-import run_all  # noqa: E402
 import train_step  # noqa: E402
+
+import _measure  # noqa: E402
+import run_all  # noqa: E402
 
 
 def round_(seconds, memory_mib, share=None):
-    return dict(seconds=seconds, times=[seconds], memory=memory_mib * 2**20,
-                share=share)
+    return dict(
+        seconds=seconds,
+        times=[seconds],
+        memory=memory_mib * 2**20,
+        share=share)
 
 
 def train_step_record():
-    settings = dict(variants=['ours', 'pspnet'], height=64, width=128,
-                    batch=2, steps=1, rounds=3, device='cpu')
+    settings = dict(
+        variants=['ours', 'pspnet'],
+        height=64,
+        width=128,
+        batch=2,
+        steps=1,
+        rounds=3,
+        device='cpu')
     results = dict(
-        ours=[round_(2.0, 100, 0.01), round_(4.0, 90, 0.02),
-              round_(3.0, 80, 0.03)],
-        pspnet=[round_(6.0, 150), round_(4.5, 160), round_(5.0, 170)])
+        ours=[
+            round_(2.0, 100, 0.01),
+            round_(4.0, 90, 0.02),
+            round_(3.0, 80, 0.03)
+        ],
+        pspnet=[round_(6.0, 150),
+                round_(4.5, 160),
+                round_(5.0, 170)])
     return _measure.make_record('train_step', settings, results)
 
 
@@ -56,9 +70,13 @@ def test_train_step_table_is_the_median_round_of_each_variant():
 
 def test_run_all_renders_results_from_the_records_alone(tmp_path):
     _measure.save(train_step_record(), str(tmp_path / 'train_step.json'))
-    subprocess.run([sys.executable, osp.join(BENCHMARKS, 'run_all.py'),
-                    '--render', '--results', str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run([
+        sys.executable,
+        osp.join(BENCHMARKS, 'run_all.py'), '--render', '--results',
+        str(tmp_path)
+    ],
+                   check=True,
+                   capture_output=True)
     text = (tmp_path / 'results.md').read_text()
     assert '## train_step\n\n' + train_step.render(train_step_record()) in text
     assert '## inference' not in text  # no record, no section
@@ -67,17 +85,18 @@ def test_run_all_renders_results_from_the_records_alone(tmp_path):
 
 
 def test_quick_runs_never_write_the_committed_results():
-    assert run_all.results_dir(quick=True, results=None) == osp.join(
-        ROOT, 'work_dirs', 'benchmarks-quick')
-    assert run_all.results_dir(quick=False, results=None) == osp.join(
-        BENCHMARKS, 'results')
+    assert run_all.results_dir(
+        quick=True, results=None) == osp.join(ROOT, 'work_dirs',
+                                              'benchmarks-quick')
+    assert run_all.results_dir(
+        quick=False, results=None) == osp.join(BENCHMARKS, 'results')
     assert run_all.results_dir(quick=True, results='elsewhere') == 'elsewhere'
 
 
 def test_demo_passes_config_options_to_every_training(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(subprocess, 'run',
-                        lambda cmd, **kwargs: calls.append((cmd, kwargs)))
+    monkeypatch.setattr(subprocess, 'run', lambda cmd, **kwargs: calls.append(
+        (cmd, kwargs)))
     work_dir = str(tmp_path / 'fcn_seed3')
     seconds = demo.train('fcn_r18-d8_demo', 3, work_dir,
                          osp.join(work_dir, 'iter_1500.pth'), 1,

@@ -24,9 +24,11 @@ pytestmark = pytest.mark.skipif(
 
 def build(split, pipeline=()):
     return DATASETS.build(
-        dict(type='mmseg_encnet.CamVidDataset', data_root=CAMVID,
-             data_prefix=dict(img_path=split, seg_map_path=f'{split}annot'),
-             pipeline=list(pipeline)))
+        dict(
+            type='mmseg_encnet.CamVidDataset',
+            data_root=CAMVID,
+            data_prefix=dict(img_path=split, seg_map_path=f'{split}annot'),
+            pipeline=list(pipeline)))
 
 
 def test_classes_palette_and_pairs():
@@ -67,24 +69,27 @@ def test_short_train_and_val(tmp_path):
     is one per process)."""
     work_dir = str(tmp_path / 'work')
     subprocess.run([
-        sys.executable, osp.join(ROOT, 'tools/train.py'),
-        CONFIG, '--work-dir', work_dir, '--cfg-options',
-        f'train_dataloader.dataset.data_root={CAMVID}',
+        sys.executable,
+        osp.join(ROOT, 'tools/train.py'), CONFIG, '--work-dir', work_dir,
+        '--cfg-options', f'train_dataloader.dataset.data_root={CAMVID}',
         f'val_dataloader.dataset.data_root={CAMVID}',
         'train_dataloader.dataset.indices=8',
-        'val_dataloader.dataset.indices=4',
-        'train_dataloader.num_workers=0',
+        'val_dataloader.dataset.indices=4', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
         'val_dataloader.num_workers=0',
         'val_dataloader.persistent_workers=False',
         'train_dataloader.batch_size=2', 'train_cfg.max_iters=4',
         'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4',
         'default_hooks.logger.interval=1'
-    ], check=True, capture_output=True,
-        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    ],
+                   check=True,
+                   capture_output=True,
+                   env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
-    scalars = [osp.join(root, f) for root, _, files in os.walk(work_dir)
-               for f in files if f == 'scalars.json']
+    scalars = [
+        osp.join(root, f) for root, _, files in os.walk(work_dir)
+        for f in files if f == 'scalars.json'
+    ]
     with open(scalars[0]) as f:
         val = [line for line in f if '"mIoU"' in line]
     assert len(val) == 1 and '"step": 4' in val[0]

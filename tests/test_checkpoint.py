@@ -44,16 +44,22 @@ def mmengine_like_checkpoint():
         hub.update_scalar('train/loss', 1.0 / (i + 1))
     hub.update_info('iter', 3)
     return dict(
-        meta=dict(iter=3, seed=np.int64(7), ratio=np.float32(0.5),
-                  dataset_meta=dict(classes=('a', 'b'), palette=[[1, 2, 3]]),
-                  hook_msgs=dict(last_ckpt='x')),
+        meta=dict(
+            iter=3,
+            seed=np.int64(7),
+            ratio=np.float32(0.5),
+            dataset_meta=dict(classes=('a', 'b'), palette=[[1, 2, 3]]),
+            hook_msgs=dict(last_ckpt='x')),
         state_dict=dict(w=torch.ones(2), n=torch.tensor(3)),
         message_hub=hub.state_dict(),
-        optimizer=dict(state={0: dict(momentum_buffer=torch.zeros(2))},
-                       param_groups=[dict(lr=0.1, params=[0])]),
+        optimizer=dict(
+            state={0: dict(momentum_buffer=torch.zeros(2))},
+            param_groups=[dict(lr=0.1, params=[0])]),
         rng_state=dict(torch=torch.get_rng_state()),
-        extra=dict(array=np.arange(4, dtype=np.int16), tags={'x', 'y'},
-                   raw=b'\x00\xff'))
+        extra=dict(
+            array=np.arange(4, dtype=np.int16),
+            tags={'x', 'y'},
+            raw=b'\x00\xff'))
 
 
 @pytest.fixture
@@ -89,11 +95,11 @@ def test_every_mmengine_scheme_is_routed_through_the_safe_loader():
             assert CheckpointLoader._schemes[prefix] is loader
 
 
-@pytest.mark.parametrize('how', ['load', 'dispatch', 'load_checkpoint',
-                                 'init_model'])
+@pytest.mark.parametrize('how',
+                         ['load', 'dispatch', 'load_checkpoint', 'init_model'])
 def test_pickled_payload_is_refused_and_never_runs(evil, how):
-    with pytest.raises(pickle.UnpicklingError,
-                       match=r'evil\.pth: .*(posix|os)\.system'):
+    with pytest.raises(
+            pickle.UnpicklingError, match=r'evil\.pth: .*(posix|os)\.system'):
         if how == 'load':
             safe_checkpoint.load(evil)
         elif how == 'dispatch':
@@ -153,8 +159,7 @@ def test_checkpoint_by_url(http_root, evil):
     model = torch.nn.Linear(1, 1)
     load_checkpoint(model, f'{url}/good.pth')
     assert model.weight.item() == 2.0
-    assert osp.isfile(osp.join(torch.hub.get_dir(), 'checkpoints',
-                               'good.pth'))
+    assert osp.isfile(osp.join(torch.hub.get_dir(), 'checkpoints', 'good.pth'))
 
     (served / 'evil.pth').write_bytes(evil.read_bytes())
     with pytest.raises(pickle.UnpicklingError, match='system'):
@@ -172,23 +177,26 @@ def test_open_mmlab_names_resolve_to_the_safe_loader(http_root, evil,
 
 
 def run_tool(script, *args, cwd):
-    return subprocess.run(
-        [sys.executable, script, CONFIG, *args, '--cfg-options',
-         f'test_dataloader.dataset.data_root={cwd}/data',
-         'test_dataloader.dataset.indices=2',
-         'test_dataloader.num_workers=0',
-         'test_dataloader.persistent_workers=False'],
-        cwd=cwd, capture_output=True, text=True,
-        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    return subprocess.run([
+        sys.executable, script, CONFIG, *args, '--cfg-options',
+        f'test_dataloader.dataset.data_root={cwd}/data',
+        'test_dataloader.dataset.indices=2', 'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ],
+                          cwd=cwd,
+                          capture_output=True,
+                          text=True,
+                          env=dict(os.environ, PYTHONWARNINGS='ignore'))
 
 
 @pytest.mark.parametrize('tool', ['ours', 'mmseg'])
 def test_test_tools_refuse_a_payload(tmp_path, evil, tool):
     import mmseg
-    script = (osp.join(ROOT, 'tools/test.py') if tool == 'ours' else osp.join(
-        osp.dirname(mmseg.__file__), '.mim/tools/test.py'))
-    result = run_tool(script, str(evil), '--work-dir', str(tmp_path / 'w'),
-                      cwd=tmp_path)
+    script = (
+        osp.join(ROOT, 'tools/test.py') if tool == 'ours' else osp.join(
+            osp.dirname(mmseg.__file__), '.mim/tools/test.py'))
+    result = run_tool(
+        script, str(evil), '--work-dir', str(tmp_path / 'w'), cwd=tmp_path)
     assert result.returncode != 0
     assert re.search(r'UnpicklingError: .*evil\.pth: .*system',
                      result.stderr), result.stderr[-3000:]
@@ -197,10 +205,15 @@ def test_test_tools_refuse_a_payload(tmp_path, evil, tool):
 def test_test_tool_takes_a_checkpoint_url(tmp_path, http_root):
     from mmseg.apis import init_model
     served, url = http_root
-    torch.save(dict(state_dict=init_model(CONFIG, device='cpu').state_dict()),
-               served / 'demo.pth')
-    result = run_tool(osp.join(ROOT, 'tools/test.py'), f'{url}/demo.pth',
-                      '--work-dir', str(tmp_path / 'w'), cwd=tmp_path)
+    torch.save(
+        dict(state_dict=init_model(CONFIG, device='cpu').state_dict()),
+        served / 'demo.pth')
+    result = run_tool(
+        osp.join(ROOT, 'tools/test.py'),
+        f'{url}/demo.pth',
+        '--work-dir',
+        str(tmp_path / 'w'),
+        cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'Loads checkpoint by http backend' in result.stdout + result.stderr
     assert re.search(r'Iter\(test\) \[2/2\].*mIoU',
@@ -211,15 +224,19 @@ def test_resume_refuses_a_payload(tmp_path, evil):
     work_dir = tmp_path / 'w'
     work_dir.mkdir()
     (work_dir / 'last_checkpoint').write_text(str(evil))
-    result = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG, '--resume',
-         '--work-dir', str(work_dir), '--cfg-options',
-         f'train_dataloader.dataset.data_root={tmp_path}/data',
-         f'val_dataloader.dataset.data_root={tmp_path}/data',
-         'train_dataloader.num_workers=0',
-         'train_dataloader.persistent_workers=False'],
-        cwd=tmp_path, capture_output=True, text=True,
-        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    result = subprocess.run([
+        sys.executable,
+        osp.join(ROOT, 'tools/train.py'), CONFIG, '--resume', '--work-dir',
+        str(work_dir), '--cfg-options',
+        f'train_dataloader.dataset.data_root={tmp_path}/data',
+        f'val_dataloader.dataset.data_root={tmp_path}/data',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False'
+    ],
+                            cwd=tmp_path,
+                            capture_output=True,
+                            text=True,
+                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode != 0
     assert re.search(r'UnpicklingError: .*evil\.pth: .*system',
                      result.stderr), result.stderr[-3000:]
@@ -244,9 +261,11 @@ def test_runner_writes_checkpoints_atomically(tmp_path, monkeypatch):
     """A save cut short leaves the previous checkpoint and no partial
     file under the final name."""
     import mmengine.runner.runner as runner_module
+
     from mmseg_encnet.engine import Runner
 
     class Stub(Runner):  # only save_checkpoint is exercised
+
         def __init__(self):
             pass
 

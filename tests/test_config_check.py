@@ -31,14 +31,16 @@ def test_backbone_channels_on_meta_device():
 def test_in_channels_mismatch_names_the_field():
     cfg = load()
     cfg.model.decode_head.in_channels = [512, 1024, 1024]
-    with pytest.raises(ConfigError,
-                       match=r'model\.decode_head\.in_channels=\[512, 1024, '
-                       r'1024\].*\[512, 1024, 2048\]'):
+    with pytest.raises(
+            ConfigError,
+            match=r'model\.decode_head\.in_channels=\[512, 1024, '
+            r'1024\].*\[512, 1024, 2048\]'):
         check_config(cfg)
     cfg = load()
     cfg.model.auxiliary_head.in_index = 3
-    with pytest.raises(ConfigError,
-                       match=r'model\.auxiliary_head\.in_channels=1024.*2048'):
+    with pytest.raises(
+            ConfigError,
+            match=r'model\.auxiliary_head\.in_channels=1024.*2048'):
         check_config(cfg)
     cfg = load()
     cfg.model.decode_head.in_index = (1, 2, 4)
@@ -49,14 +51,17 @@ def test_in_channels_mismatch_names_the_field():
 def test_num_classes_mismatch_names_the_field():
     cfg = load()
     cfg.model.auxiliary_head.num_classes = 150
-    with pytest.raises(ConfigError,
-                       match=r'model\.auxiliary_head\.num_classes=150, but '
-                       r'the training dataset has 19'):
+    with pytest.raises(
+            ConfigError,
+            match=r'model\.auxiliary_head\.num_classes=150, but '
+            r'the training dataset has 19'):
         check_config(cfg)
     cfg = load('configs/demo/encnet_r18-d8_demo.py')
     cfg.model.decode_head.num_classes = 19
-    with pytest.raises(ConfigError, match=r'decode_head\.num_classes=19, '
-                       f'but the training dataset has {len(CLASSES)} classes'):
+    with pytest.raises(
+            ConfigError,
+            match=r'decode_head\.num_classes=19, '
+            f'but the training dataset has {len(CLASSES)} classes'):
         check_config(cfg)
 
 
@@ -64,8 +69,8 @@ def test_train_tool_reports_config_errors(tmp_path):
     from mmseg_encnet.cli import train
     with pytest.raises(ConfigError, match='num_classes'):
         train.main([
-            osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py'),
-            '--work-dir', str(tmp_path), '--cfg-options',
+            osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py'), '--work-dir',
+            str(tmp_path), '--cfg-options',
             'model.auxiliary_head.num_classes=5'
         ])
     assert not list(tmp_path.iterdir())  # failed before writing anything
@@ -75,18 +80,19 @@ def test_missing_data_root_says_what_layout_is_expected(tmp_path):
     from mmseg_encnet.engine.config_check import check_data
     cfg = load()
     cfg.train_dataloader.dataset.data_root = str(tmp_path / 'cityscapes')
-    with pytest.raises(FileNotFoundError,
-                       match=r"train_dataloader\.dataset: folder .*cityscapes/"
-                       r"leftImg8bit/train.*CityscapesDataset expects images "
-                       r"under data_root/leftImg8bit/train and labels under "
-                       r"data_root/gtFine/train"):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r"train_dataloader\.dataset: folder .*cityscapes/"
+            r"leftImg8bit/train.*CityscapesDataset expects images "
+            r"under data_root/leftImg8bit/train and labels under "
+            r"data_root/gtFine/train"):
         check_data(cfg, ['train_dataloader'])
     for split in ('leftImg8bit/train', 'gtFine/train'):
         (tmp_path / 'cityscapes' / split).mkdir(parents=True)
     check_data(cfg, ['train_dataloader'])
     # The demo data is written on first use: nothing to check.
-    check_data(load('configs/demo/encnet_r18-d8_demo.py'),
-               ['train_dataloader'])
+    check_data(
+        load('configs/demo/encnet_r18-d8_demo.py'), ['train_dataloader'])
 
 
 def test_iter_before_training_builds_no_training_data(tmp_path):

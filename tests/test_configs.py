@@ -12,8 +12,8 @@ from mmseg_encnet.engine.config_check import sync_bn_to_bn
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
-    osp.relpath(p, ROOT)
-    for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    osp.relpath(p, ROOT) for p in glob.glob(
+        osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in p)
 NUM_CLASSES = {
     'cityscapes': 19,
@@ -38,7 +38,8 @@ def test_model_zoo_is_complete():
                 assert (f'encnet_{depth}-d8_4xb4-{iters}k_{ctx}-480x480.py'
                         in names)
         for iters in (80, 160):
-            assert f'encnet_{depth}-d8_4xb4-{iters}k_ade20k-512x512.py' in names
+            name = f'encnet_{depth}-d8_4xb4-{iters}k_ade20k-512x512.py'
+            assert name in names
         assert 'encnet_r50s-d8_4xb4-80k_ade20k-512x512.py' in names
         for iters in (20, 40):
             assert (f'encnet_{depth}-d8_4xb4-{iters}k_voc12aug-512x512.py'
@@ -80,16 +81,19 @@ def test_config_builds(path):
 
 def test_variants():
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs/encnet/'
-                 'encnet_r50-d8-lateral_4xb2-40k_cityscapes-512x1024.py'))
+        osp.join(
+            ROOT, 'configs/encnet/'
+            'encnet_r50-d8-lateral_4xb2-40k_cityscapes-512x1024.py'))
     assert cfg.model.decode_head.add_lateral
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs/encnet/'
-                 'encnet_r50-d8-mse_4xb2-40k_cityscapes-512x1024.py'))
+        osp.join(
+            ROOT, 'configs/encnet/'
+            'encnet_r50-d8-mse_4xb2-40k_cityscapes-512x1024.py'))
     assert cfg.model.decode_head.loss_se_decode.loss_type == 'mse'
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs/encnet/'
-                 'encnet_r50-d8-se34_4xb2-40k_cityscapes-512x1024.py'))
+        osp.join(
+            ROOT, 'configs/encnet/'
+            'encnet_r50-d8-se34_4xb2-40k_cityscapes-512x1024.py'))
     aux = cfg.model.auxiliary_head
     assert aux.type == 'mmseg_encnet.EncHead' and aux.in_index == [2]
     assert aux.use_se_loss
@@ -125,8 +129,9 @@ def test_zoo_configs_are_mmseg_configs_with_our_head(name):
 def test_short_name_is_cityscapes_r50_40k():
     short = Config.fromfile(osp.join(ROOT, 'configs/encnet_r50.py'))
     full = Config.fromfile(
-        osp.join(ROOT, 'configs/encnet/'
-                 'encnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'))
+        osp.join(
+            ROOT, 'configs/encnet/'
+            'encnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'))
     assert short.to_dict() == full.to_dict()
 
 
@@ -134,8 +139,10 @@ def test_metafile_lists_mmseg_results_and_weights_for_our_configs():
     import yaml
     with open(osp.join(ROOT, 'configs/encnet/metafile.yaml')) as f:
         ours = yaml.safe_load(f)['Models']
-    with open(osp.join(osp.dirname(mmseg.__file__),
-                       '.mim/configs/encnet/metafile.yaml')) as f:
+    with open(
+            osp.join(
+                osp.dirname(mmseg.__file__),
+                '.mim/configs/encnet/metafile.yaml')) as f:
         theirs = yaml.safe_load(f)['Models']
     assert [m['Name'] for m in ours] == [m['Name'] for m in theirs]
     for mine, ref in zip(ours, theirs):

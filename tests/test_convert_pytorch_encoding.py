@@ -26,8 +26,11 @@ class AuthorsEncoding(nn.Module):
 
 
 def cbr(cin, cout, k):
-    return [nn.Conv2d(cin, cout, k, padding=k // 2, bias=False),
-            nn.BatchNorm2d(cout), nn.ReLU()]
+    return [
+        nn.Conv2d(cin, cout, k, padding=k // 2, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU()
+    ]
 
 
 class AuthorsEncNetHead(nn.Module):
@@ -55,8 +58,7 @@ class AuthorsEncNetHead(nn.Module):
         feat = self.conv5(c4)
         if self.lateral:
             feat = self.fusion(
-                torch.cat([feat, self.connect[0](c2),
-                           self.connect[1](c3)], 1))
+                torch.cat([feat, self.connect[0](c2), self.connect[1](c3)], 1))
         context = self.encmodule.encoding(feat).mean(1)
         gamma = self.encmodule.fc(context)[..., None, None]
         out = F.relu(feat + feat * gamma)
@@ -64,13 +66,14 @@ class AuthorsEncNetHead(nn.Module):
 
 
 class AuthorsEncNet(nn.Module):
+
     def __init__(self, lateral):
         super().__init__()
         self.pretrained = nn.Module()  # only the keys matter for the stem
         self.head = AuthorsEncNetHead([8, 16, 32], 16, lateral)
         self.auxlayer = nn.Module()
-        self.auxlayer.conv5 = nn.Sequential(
-            *cbr(16, 4, 3), nn.Dropout2d(0.1), nn.Conv2d(4, NUM_CLASSES, 1))
+        self.auxlayer.conv5 = nn.Sequential(*cbr(16, 4, 3), nn.Dropout2d(0.1),
+                                            nn.Conv2d(4, NUM_CLASSES, 1))
 
 
 def our_model_cfg(lateral):
@@ -78,15 +81,30 @@ def our_model_cfg(lateral):
     return dict(
         type='EncoderDecoder',
         backbone=dict(
-            type='ResNetV1c', depth=18, stem_channels=8, base_channels=4,
-            dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1), norm_cfg=bn),
+            type='ResNetV1c',
+            depth=18,
+            stem_channels=8,
+            base_channels=4,
+            dilations=(1, 1, 2, 4),
+            strides=(1, 2, 1, 1),
+            norm_cfg=bn),
         decode_head=dict(
-            type='mmseg_encnet.EncHead', in_channels=[8, 16, 32],
-            in_index=(1, 2, 3), channels=16, num_codes=CODES,
-            num_classes=NUM_CLASSES, add_lateral=lateral, norm_cfg=bn),
+            type='mmseg_encnet.EncHead',
+            in_channels=[8, 16, 32],
+            in_index=(1, 2, 3),
+            channels=16,
+            num_codes=CODES,
+            num_classes=NUM_CLASSES,
+            add_lateral=lateral,
+            norm_cfg=bn),
         auxiliary_head=dict(
-            type='FCNHead', in_channels=16, in_index=2, channels=4,
-            num_convs=1, concat_input=False, num_classes=NUM_CLASSES,
+            type='FCNHead',
+            in_channels=16,
+            in_index=2,
+            channels=4,
+            num_convs=1,
+            concat_input=False,
+            num_classes=NUM_CLASSES,
             norm_cfg=bn))
 
 
@@ -101,14 +119,20 @@ def authors_checkpoint(model, lateral):
             module.weight.data.uniform_(0.5, 1.5)
             module.bias.data.uniform_(-0.5, 0.5)
     state = dict(theirs.state_dict())
-    stem = {'0': 'conv1.0', '1': 'conv1.1', '3': 'conv1.3', '4': 'conv1.4',
-            '6': 'conv1.6', '7': 'bn1'}
+    stem = {
+        '0': 'conv1.0',
+        '1': 'conv1.1',
+        '3': 'conv1.3',
+        '4': 'conv1.4',
+        '6': 'conv1.6',
+        '7': 'bn1'
+    }
     for key, value in model.backbone.state_dict().items():
         if key.startswith('stem.'):
             index, rest = key[5:].split('.', 1)
             key = f'{stem[index]}.{rest}'
-        state[f'pretrained.{key}'] = torch.randn_like(
-            value.float()).to(value.dtype)
+        state[f'pretrained.{key}'] = torch.randn_like(value.float()).to(
+            value.dtype)
     state['pretrained.fc.weight'] = torch.randn(10, 32)
     state['pretrained.fc.bias'] = torch.randn(10)
     return theirs, {f'module.{k}': v for k, v in state.items()}
@@ -132,9 +156,8 @@ def test_converted_weights_reproduce_their_head(lateral):
     torch.testing.assert_close(seg, ref_seg, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(se, ref_se, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(aux, ref_aux, rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(
-        model.backbone.stem[7].running_var,
-        checkpoint['module.pretrained.bn1.running_var'])
+    torch.testing.assert_close(model.backbone.stem[7].running_var,
+                               checkpoint['module.pretrained.bn1.running_var'])
 
 
 def test_unknown_keys_are_refused():
@@ -196,8 +219,8 @@ def build(config):
     (50, True, '4xb4-80k_pascal-context-59-480x480'),
     (101, False, '4xb4-80k_ade20k-512x512'),
 ])
-def test_tool_detects_the_model_and_names_its_config(tmp_path, depth,
-                                                     lateral, dataset):
+def test_tool_detects_the_model_and_names_its_config(tmp_path, depth, lateral,
+                                                     dataset):
     """A full-size authors' checkpoint: the tool prints the config that
     builds their model, and the converted weights load into it strictly."""
     import os.path as osp
@@ -209,16 +232,22 @@ def test_tool_detects_the_model_and_names_its_config(tmp_path, depth,
         f'encnet_r{depth}s-d8{"-lateral" if lateral else ""}_{dataset}.py')
     torch.manual_seed(0)
     reference = build(expected).state_dict()
-    theirs = {f'module.{authors_key(k)}': torch.randn_like(v.float())
-              for k, v in reference.items()
-              if not k.endswith('num_batches_tracked')}
+    theirs = {
+        f'module.{authors_key(k)}': torch.randn_like(v.float())
+        for k, v in reference.items() if not k.endswith('num_batches_tracked')
+    }
     theirs['module.pretrained.fc.weight'] = torch.randn(1000, 2048)
     src, dst = tmp_path / 'theirs.pth', tmp_path / 'ours.pth'
     torch.save(dict(epoch=50, state_dict=theirs), src)
 
-    result = subprocess.run(
-        [sys.executable, osp.join(root, 'tools/convert_pytorch_encoding.py'),
-         str(src), str(dst)], capture_output=True, text=True)
+    result = subprocess.run([
+        sys.executable,
+        osp.join(root, 'tools/convert_pytorch_encoding.py'),
+        str(src),
+        str(dst)
+    ],
+                            capture_output=True,
+                            text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == f'config: {osp.realpath(expected)}'
@@ -238,16 +267,18 @@ def test_tool_detects_the_model_and_names_its_config(tmp_path, depth,
 
 
 def test_describe_refuses_what_it_does_not_know():
-    from mmseg_encnet.converters import (EncNetCheckpoint, config_for,
-                                         describe)
+    from mmseg_encnet.converters import EncNetCheckpoint, config_for, describe
     with pytest.raises(ValueError, match='deep-stem'):
-        describe({'head.conv6.1.weight': torch.zeros(5, 4, 1, 1),
-                  'pretrained.conv1.weight': torch.zeros(1)})
+        describe({
+            'head.conv6.1.weight': torch.zeros(5, 4, 1, 1),
+            'pretrained.conv1.weight': torch.zeros(1)
+        })
     with pytest.raises(ValueError, match='no config is shipped.*21 classes'):
         config_for(EncNetCheckpoint(101, True, 21))
 
 
 class Payload:
+
     def __init__(self, marker):
         self.marker = marker
 
@@ -262,12 +293,16 @@ def test_converter_refuses_a_pickled_payload(tmp_path):
     import sys
     root = osp.dirname(osp.dirname(osp.abspath(__file__)))
     marker = tmp_path / 'payload-ran'
-    torch.save(dict(state_dict={}, epoch=Payload(str(marker))),
-               tmp_path / 'evil.pth')
-    result = subprocess.run(
-        [sys.executable, osp.join(root, 'tools/convert_pytorch_encoding.py'),
-         str(tmp_path / 'evil.pth'), str(tmp_path / 'out.pth')],
-        capture_output=True, text=True)
+    torch.save(
+        dict(state_dict={}, epoch=Payload(str(marker))), tmp_path / 'evil.pth')
+    result = subprocess.run([
+        sys.executable,
+        osp.join(root, 'tools/convert_pytorch_encoding.py'),
+        str(tmp_path / 'evil.pth'),
+        str(tmp_path / 'out.pth')
+    ],
+                            capture_output=True,
+                            text=True)
     assert result.returncode != 0
     assert 'UnpicklingError' in result.stderr and 'system' in result.stderr
     assert not marker.exists() and not (tmp_path / 'out.pth').exists()

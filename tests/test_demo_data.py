@@ -6,9 +6,9 @@ import numpy as np
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
-from mmseg_encnet.datasets.demo_street import (BOAT, BOATHOUSE, BUILDING,
-                                               CAR, CLASSES, IMAGE_SIZE,
-                                               PALETTE, ROAD, SPLITS, WATER,
+from mmseg_encnet.datasets.demo_street import (BOAT, BOATHOUSE, BUILDING, CAR,
+                                               CLASSES, IMAGE_SIZE, PALETTE,
+                                               ROAD, SPLITS, WATER,
                                                make_demo_data, make_scene,
                                                save_preview)
 
@@ -20,7 +20,8 @@ def build_dataset(root, split):
             type='mmseg_encnet.DemoStreetDataset',
             data_root=root,
             data_prefix=dict(
-                img_path=f'leftImg8bit/{split}', seg_map_path=f'gtFine/{split}'),
+                img_path=f'leftImg8bit/{split}',
+                seg_map_path=f'gtFine/{split}'),
             pipeline=[]))
 
 
@@ -65,8 +66,9 @@ def test_dataset_in_cityscapes_layout(tmp_path):
             for f in os.listdir(
                 osp.join(root, 'leftImg8bit', split, 'demotown')))
         assert len(images) == count
-        label_path = images[0].replace('leftImg8bit', 'gtFine', 1).replace(
-            '_leftImg8bit.png', '_gtFine_labelTrainIds.png')
+        label_path = images[0].replace('leftImg8bit', 'gtFine',
+                                       1).replace('_leftImg8bit.png',
+                                                  '_gtFine_labelTrainIds.png')
         label = cv2.imread(label_path, cv2.IMREAD_UNCHANGED)
         assert label.shape == IMAGE_SIZE and label.max() < len(CLASSES)
 

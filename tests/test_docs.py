@@ -1,8 +1,9 @@
 """The docs cannot rot: README.md, docs/*.md and the other READMEs.
 
 Every relative link and repository path they name exists, every config they
-name builds (a ``_base_`` runtime without a model loads), every ``tools/``/``benchmarks/`` command they show names a
-script that exists and accepts the flags shown (its ``--help`` lists them),
+name builds (a ``_base_`` runtime without a model loads), every
+``tools/``/``benchmarks/`` command they show names a script that exists and
+accepts the flags shown (its ``--help`` lists them),
 and every results table they quote from a record is what the renderer makes
 of that record.
 """
@@ -39,15 +40,20 @@ def read(doc: str) -> str:
 def broken_links(doc: str) -> list:
     """Relative links of ``doc`` whose target does not exist."""
     targets = re.findall(r'\]\(([^)\s]+)\)', read(doc))
-    return [t for t in targets if not re.match(r'[a-z]+://', t)
-            and not osp.exists(osp.join(osp.dirname(doc), t.split('#')[0]))]
+    return [
+        t for t in targets if not re.match(r'[a-z]+://', t)
+        and not osp.exists(osp.join(osp.dirname(doc),
+                                    t.split('#')[0]))
+    ]
 
 
 @pytest.mark.parametrize('doc', DOCS, ids=IDS)
 def test_links_and_paths_exist(doc):
     assert broken_links(doc) == []
-    missing = [p for p in PATH.findall(read(doc))
-               if not osp.exists(osp.join(ROOT, p.rstrip('/')))]
+    missing = [
+        p for p in PATH.findall(read(doc))
+        if not osp.exists(osp.join(ROOT, p.rstrip('/')))
+    ]
     assert missing == []
 
 
@@ -98,10 +104,13 @@ def test_commands_name_scripts_that_accept_their_flags(script, flags):
     if script.endswith('.sh'):
         return
     result = subprocess.run([sys.executable, path, '--help'],
-                            capture_output=True, text=True, cwd=ROOT)
+                            capture_output=True,
+                            text=True,
+                            cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
-    unknown = [f for f in flags
-               if not re.search(rf'{f}(?![\w-])', result.stdout)]
+    unknown = [
+        f for f in flags if not re.search(rf'{f}(?![\w-])', result.stdout)
+    ]
     assert unknown == []
 
 
@@ -110,10 +119,12 @@ def rendered_tables() -> list:
     each with its caption line."""
     sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
     import run_all
-    text = run_all.render(osp.join(ROOT, 'benchmarks', 'results'),
-                          out_dir=str(_tmp_dir()))
-    return [block for block in text.split('\n\n')
-            if '\n| ' in block and not block.startswith('#')]
+    text = run_all.render(
+        osp.join(ROOT, 'benchmarks', 'results'), out_dir=str(_tmp_dir()))
+    return [
+        block for block in text.split('\n\n')
+        if '\n| ' in block and not block.startswith('#')
+    ]
 
 
 def _tmp_dir():

@@ -25,8 +25,8 @@ def samples(batch=2, size=32, num_classes=5):
         label = torch.randint(0, num_classes, (1, size, size))
         label[0, :3] = 255
         sample = SegDataSample(gt_sem_seg=PixelData(data=label))
-        sample.set_metainfo(dict(img_shape=(size, size), pad_shape=(size,
-                                                                    size)))
+        sample.set_metainfo(
+            dict(img_shape=(size, size), pad_shape=(size, size)))
         out.append(sample)
     return out
 
@@ -70,8 +70,7 @@ def test_forward_shapes(use_se_loss, add_lateral):
 
 
 def test_single_level_auxiliary_head():
-    head = MODELS.build(
-        head_cfg(in_channels=16, in_index=2, add_lateral=True))
+    head = MODELS.build(head_cfg(in_channels=16, in_index=2, add_lateral=True))
     assert head.in_channels == [16] and head.in_index == [2]
     seg_logits, se_logits = head(inputs())
     assert seg_logits.shape == (2, 5, 8, 8) and se_logits.shape == (2, 5)
@@ -88,8 +87,8 @@ def test_default_se_loss_and_bad_arguments():
     with pytest.raises(ValueError, match='loss_type'):
         MODELS.build(
             head_cfg(
-                loss_se_decode=dict(type='mmseg_encnet.SELoss',
-                                    loss_type='l1')))
+                loss_se_decode=dict(
+                    type='mmseg_encnet.SELoss', loss_type='l1')))
 
 
 def test_bad_labels_raise_before_pixel_loss():
@@ -97,8 +96,8 @@ def test_bad_labels_raise_before_pixel_loss():
     data_samples = samples()
     data_samples[1].gt_sem_seg.data[0, 10, 10] = 33
     data_samples[1].set_metainfo(dict(seg_map_path='data/b_labelIds.png'))
-    with pytest.raises(ValueError,
-                       match=r'\{33\}.*\[0, 5\).*\[.data/b_labelIds.png.\]'):
+    with pytest.raises(
+            ValueError, match=r'\{33\}.*\[0, 5\).*\[.data/b_labelIds.png.\]'):
         head.loss(inputs(), data_samples, train_cfg={})
 
 
@@ -108,8 +107,8 @@ def test_loads_mmseg_state_dict_and_matches_outputs(add_lateral, train):
     se_cfg = dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)
     torch.manual_seed(3)
     theirs = MODELS.build(
-        head_cfg(type='EncHead', add_lateral=add_lateral,
-                 loss_se_decode=se_cfg))
+        head_cfg(
+            type='EncHead', add_lateral=add_lateral, loss_se_decode=se_cfg))
     # Move BN statistics away from their initial values.
     theirs.train()
     for _ in range(2):
@@ -195,8 +194,8 @@ def test_label_check_without_se_loss():
 
 
 @pytest.mark.parametrize('se_cfg,key', [
-    (dict(type='mmseg_encnet.SELoss', loss_name='loss_presence'),
-     'loss_presence'),
+    (dict(type='mmseg_encnet.SELoss',
+          loss_name='loss_presence'), 'loss_presence'),
     (dict(type='CrossEntropyLoss', use_sigmoid=True), 'loss_se'),
 ])
 def test_se_loss_is_keyed_by_its_loss_name(se_cfg, key):
@@ -210,8 +209,9 @@ def test_half_precision_model(dtype):
     """A .half()/.bfloat16() head runs (fp16 deployment) and stays close
     to float32."""
     try:  # torch < 2.2 has no float16 convolution on the CPU
-        F.conv2d(torch.ones(1, 1, 1, 1, dtype=dtype),
-                 torch.ones(1, 1, 1, 1, dtype=dtype))
+        F.conv2d(
+            torch.ones(1, 1, 1, 1, dtype=dtype),
+            torch.ones(1, 1, 1, 1, dtype=dtype))
     except RuntimeError as error:
         pytest.skip(f'this torch cannot convolve {dtype} on the CPU: {error}')
     head = MODELS.build(head_cfg()).eval()

@@ -20,14 +20,20 @@ GPU = osp.join(ROOT, 'benchmarks', 'gpu')
 STEPS = ('encoding', 'scaling', 'train_step', 'train_step_b8',
          'train_step_compile', 'inference')
 # what the GPU machine runs: Python 3.12 on Linux
-MARKERS = dict(python_version='3.12', python_full_version='3.12.3',
-               sys_platform='linux', platform_system='Linux', extra='')
+MARKERS = dict(
+    python_version='3.12',
+    python_full_version='3.12.3',
+    sys_platform='linux',
+    platform_system='Linux',
+    extra='')
 
 
 def names(path):
     with open(path) as f:
-        return {re.split(r'[=<>]', line.strip())[0].lower().replace('_', '-')
-                for line in f if line.strip() and not line.startswith('#')}
+        return {
+            re.split(r'[=<>]', line.strip())[0].lower().replace('_', '-')
+            for line in f if line.strip() and not line.startswith('#')
+        }
 
 
 def test_every_requirement_is_carried_or_on_the_machine():
@@ -55,20 +61,28 @@ def test_every_requirement_is_carried_or_on_the_machine():
         assert pins[dist] == metadata.version(dist)
 
 
-@pytest.mark.skipif(not osp.isdir(osp.join(GPU, 'wheels')),
-                    reason='benchmarks/gpu/wheels/ not filled here '
-                    '(bash benchmarks/gpu/fetch_wheels.sh fills it)')
+@pytest.mark.skipif(
+    not osp.isdir(osp.join(GPU, 'wheels')),
+    reason='benchmarks/gpu/wheels/ not filled here '
+    '(bash benchmarks/gpu/fetch_wheels.sh fills it)')
 def test_the_wheels_install_without_an_index(tmp_path):
-    wheels = [osp.join(GPU, 'wheels', f)
-              for f in os.listdir(osp.join(GPU, 'wheels'))
-              if f.endswith('.whl')]
-    assert {re.split(r'-\d', osp.basename(w))[0].lower().replace('_', '-')
-            for w in wheels} == names(osp.join(GPU, 'wheels.txt'))
+    wheels = [
+        osp.join(GPU, 'wheels', f)
+        for f in os.listdir(osp.join(GPU, 'wheels')) if f.endswith('.whl')
+    ]
+    assert {
+        re.split(r'-\d', osp.basename(w))[0].lower().replace('_', '-')
+        for w in wheels
+    } == names(osp.join(GPU, 'wheels.txt'))
     assert osp.isfile(osp.join(GPU, 'wheels', 'mmcv-2.1.0.tar.gz'))
     result = subprocess.run(
-        [sys.executable, '-m', 'pip', 'install', '-q', '--no-index',
-         '--no-deps', '--target', str(tmp_path)] + wheels,
-        capture_output=True, text=True)
+        [
+            sys.executable, '-m', 'pip', 'install', '-q', '--no-index',
+            '--no-deps', '--target',
+            str(tmp_path)
+        ] + wheels,
+        capture_output=True,
+        text=True)
     assert result.returncode == 0, result.stderr
     for package in ('mmengine', 'mmseg', 'addict', 'yapf', 'termcolor',
                     'prettytable', 'ftfy', 'wcwidth', 'platformdirs'):
@@ -76,11 +90,15 @@ def test_the_wheels_install_without_an_index(tmp_path):
 
 
 def run_command(tmp_path, *args):
-    return subprocess.run(
-        ['bash', osp.join(GPU, 'run.sh'), '--device', 'cpu', '--quick',
-         '--out', str(tmp_path), *args],
-        env=dict(os.environ, PYTHON=sys.executable), capture_output=True,
-        text=True, timeout=1200)
+    return subprocess.run([
+        'bash',
+        osp.join(GPU, 'run.sh'), '--device', 'cpu', '--quick', '--out',
+        str(tmp_path), *args
+    ],
+                          env=dict(os.environ, PYTHON=sys.executable),
+                          capture_output=True,
+                          text=True,
+                          timeout=1200)
 
 
 @pytest.mark.slow
@@ -90,7 +108,7 @@ def test_cpu_dry_run_checks_measures_and_renders(tmp_path):
     assert result.returncode == 0, (out + result.stderr)[-3000:]
     assert 'all checks passed on cpu' in out
     assert re.search(r'EncHead bfloat16 grad: ours [\d.e+-]+ .*: ok', out)
-    for step in ('check',) + STEPS:
+    for step in ('check', ) + STEPS:
         assert re.search(rf'== {step}: [\d.]+ s \(ok\)', out), step
     for step in STEPS:
         with open(tmp_path / f'{step}.json') as f:

@@ -17,8 +17,9 @@ def test_non_finite_loss_stops_training(value):
         'decode.loss_ce': torch.tensor(0.5),
         'decode.acc_seg': torch.tensor(float('nan')),  # not a loss term
     }
-    with pytest.raises(FloatingPointError,
-                       match=r'iteration 42: loss=.*decode\.loss_se=') as e:
+    with pytest.raises(
+            FloatingPointError,
+            match=r'iteration 42: loss=.*decode\.loss_se=') as e:
         hook.after_train_iter(runner, 0, None, outputs)
     assert 'loss_ce' not in str(e.value) and 'acc_seg' not in str(e.value)
     hook.after_train_iter(runner, 0, None, {'loss': torch.tensor(1.0)})
@@ -26,8 +27,8 @@ def test_non_finite_loss_stops_training(value):
 
 def test_plot_training_curves(tmp_path):
     path = tmp_path / 'curves.png'
-    plot_training_curves(np.linspace(2, 0.1, 100), [(50, 40.0), (100, 70.5)],
-                         str(path), 'demo')
+    plot_training_curves(
+        np.linspace(2, 0.1, 100), [(50, 40.0), (100, 70.5)], str(path), 'demo')
     assert path.stat().st_size > 1000
 
 
@@ -36,12 +37,14 @@ def test_non_finite_weights_are_not_saved():
     runner = SimpleNamespace(iter=7, work_dir='w')
     good = dict(state_dict=dict(a=torch.ones(2), n=torch.tensor(3)))
     hook.before_save_checkpoint(runner, good)
-    bad = dict(state_dict=dict(a=torch.ones(2), b=torch.tensor([1., float('inf')])))
+    bad = dict(
+        state_dict=dict(a=torch.ones(2), b=torch.tensor([1., float('inf')])))
     with pytest.raises(FloatingPointError, match=r'\(b\) at iteration 7'):
         hook.before_save_checkpoint(runner, bad)
 
 
 class PairDataset:
+
     def __init__(self, pairs):
         self.pairs = pairs
 
@@ -55,6 +58,7 @@ class PairDataset:
 
 def test_image_label_pairs_are_checked(tmp_path):
     from PIL import Image
+
     from mmseg_encnet.engine import check_image_label_pairs
     Image.new('RGB', (8, 4)).save(tmp_path / 'a.png')
     Image.new('L', (8, 4)).save(tmp_path / 'a_label.png')

@@ -40,19 +40,18 @@ def model_files(tmp_path_factory):
     return checkpoint, str(images)
 
 
-def test_presence_with_sliding_windows_is_the_max_over_windows(
-        model_files):
+def test_presence_with_sliding_windows_is_the_max_over_windows(model_files):
     from mmseg_encnet.apis import segment_with_presence
     checkpoint, images = model_files
     cfg = Config.fromfile(CONFIG)
-    cfg.model.test_cfg = dict(mode='slide', crop_size=(128, 128),
-                              stride=(64, 64))
+    cfg.model.test_cfg = dict(
+        mode='slide', crop_size=(128, 128), stride=(64, 64))
     model = init_model(cfg, checkpoint, device='cpu')
     windows = []
     hook = model.decode_head.se_layer.register_forward_hook(
         lambda _m, _i, out: windows.append(out.detach().sigmoid()))
-    result, presence = segment_with_presence(
-        model, osp.join(images, 'scene_0.png'))
+    result, presence = segment_with_presence(model,
+                                             osp.join(images, 'scene_0.png'))
     hook.remove()
     assert len(windows) == 3  # 128x256 in 128x128 windows, stride 64
     expected = torch.cat(windows).amax(0).numpy()
@@ -74,8 +73,7 @@ def test_mmseg_apis(model_files):
     inferencer = MMSegInferencer(
         model=CONFIG, weights=checkpoint, device='cpu')
     out = inferencer(image, return_datasamples=True)
-    torch.testing.assert_close(out.pred_sem_seg.data,
-                               result.pred_sem_seg.data)
+    torch.testing.assert_close(out.pred_sem_seg.data, result.pred_sem_seg.data)
 
 
 def test_infer_tool_writes_masks_overlays_and_presence(model_files, tmp_path):
@@ -83,9 +81,14 @@ def test_infer_tool_writes_masks_overlays_and_presence(model_files, tmp_path):
     out_dir = tmp_path / 'out'
     env = dict(os.environ, PYTHONWARNINGS='ignore')
     result = subprocess.run([
-        sys.executable, osp.join(ROOT, 'tools/infer.py'), CONFIG, checkpoint,
-        images, '--out-dir', str(out_dir), '--device', 'cpu'
-    ], capture_output=True, text=True, env=env)
+        sys.executable,
+        osp.join(ROOT, 'tools/infer.py'), CONFIG, checkpoint, images,
+        '--out-dir',
+        str(out_dir), '--device', 'cpu'
+    ],
+                            capture_output=True,
+                            text=True,
+                            env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     written = sorted(os.listdir(out_dir))
     assert written == [
@@ -102,9 +105,13 @@ def test_infer_tool_writes_masks_overlays_and_presence(model_files, tmp_path):
 def test_infer_tool_rejects_missing_images(model_files, tmp_path):
     checkpoint, _ = model_files
     result = subprocess.run([
-        sys.executable, osp.join(ROOT, 'tools/infer.py'), CONFIG, checkpoint,
-        str(tmp_path / 'nothing-*.png'), '--out-dir', str(tmp_path)
-    ], capture_output=True, text=True)
+        sys.executable,
+        osp.join(ROOT, 'tools/infer.py'), CONFIG, checkpoint,
+        str(tmp_path / 'nothing-*.png'), '--out-dir',
+        str(tmp_path)
+    ],
+                            capture_output=True,
+                            text=True)
     assert result.returncode != 0
     assert 'no image found' in result.stderr
 
@@ -148,19 +155,23 @@ def unfit_checkpoint(model_files, tmp_path):
     return str(path)
 
 
-def test_unfit_checkpoint_is_an_error_listing_keys(unfit_checkpoint,
-                                                   tmp_path):
+def test_unfit_checkpoint_is_an_error_listing_keys(unfit_checkpoint, tmp_path):
     from mmseg_encnet.apis import init_model as strict_init_model
     keys = r'decode_head\.mystery\.weight(.|\n)*decode_head\.se_layer\.weight'
     with pytest.raises(RuntimeError, match=keys):
         strict_init_model(CONFIG, unfit_checkpoint)
-    result = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools/test.py'), CONFIG,
-         unfit_checkpoint, '--work-dir', str(tmp_path / 'w'),
-         '--cfg-options', f'test_dataloader.dataset.data_root={tmp_path}/d',
-         'test_dataloader.dataset.indices=1'],
-        capture_output=True, text=True, cwd=tmp_path,
-        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    result = subprocess.run([
+        sys.executable,
+        osp.join(ROOT,
+                 'tools/test.py'), CONFIG, unfit_checkpoint, '--work-dir',
+        str(tmp_path / 'w'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={tmp_path}/d',
+        'test_dataloader.dataset.indices=1'
+    ],
+                            capture_output=True,
+                            text=True,
+                            cwd=tmp_path,
+                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode != 0
     assert re.search(keys, result.stderr), result.stderr[-3000:]
 

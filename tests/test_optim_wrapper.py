@@ -10,8 +10,9 @@ def test_forward_in_bfloat16_update_in_float32():
     torch.manual_seed(0)
     model = nn.Linear(4, 2)
     wrapper = OPTIM_WRAPPERS.build(
-        dict(type='mmseg_encnet.BF16OptimWrapper',
-             optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+        dict(
+            type='mmseg_encnet.BF16OptimWrapper',
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
     assert isinstance(wrapper, BF16OptimWrapper)
     x = torch.randn(3, 4)
     with wrapper.optim_context(model):

@@ -22,7 +22,10 @@ class SendSignal(Hook):
     def __init__(self, signum: int, at: int) -> None:
         self.signum, self.at = signum, at
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         if runner.iter + 1 == self.at:
             os.kill(os.getpid(), self.signum)
@@ -36,8 +39,10 @@ def train_until_signal(tmp_path, data_root, signum):
     runner.register_hook(SendSignal(signum, at=3))
     # A stopped run keeps its handlers until the process exits; this one
     # goes on with pytest.
-    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM,
-                                                 signal.SIGUSR1)}
+    previous = {
+        s: signal.getsignal(s)
+        for s in (signal.SIGTERM, signal.SIGUSR1)
+    }
     with pytest.raises(SystemExit) as stop:
         runner.train()
     for s, handler in previous.items():

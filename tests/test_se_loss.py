@@ -41,8 +41,7 @@ def test_bce_value():
     logits = torch.randn(3, 5)
     label = torch.tensor([0, 1, 4]).view(3, 1, 1).expand(3, 2, 2).clone()
     label[0, 0, 0] = 2
-    target = torch.tensor([[1., 0, 1, 0, 0], [0, 1, 0, 0, 0],
-                           [0, 0, 0, 0, 1]])
+    target = torch.tensor([[1., 0, 1, 0, 0], [0, 1, 0, 0, 0], [0, 0, 0, 0, 1]])
     loss = SELoss(loss_weight=0.5)(logits, class_presence(label, 5))
     torch.testing.assert_close(
         loss, 0.5 * F.binary_cross_entropy_with_logits(logits, target))
@@ -51,16 +50,14 @@ def test_bce_value():
         dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.5))
     torch.testing.assert_close(
         loss,
-        mmseg_loss(logits,
-                   MMSegEncHead._convert_to_onehot_labels(label, 5)))
+        mmseg_loss(logits, MMSegEncHead._convert_to_onehot_labels(label, 5)))
 
 
 def test_mse_value_on_probabilities():
     logits = torch.randn(2, 3)
     target = torch.tensor([[1., 0, 0], [0, 0, 1]])
     loss = SELoss(loss_type='mse', loss_weight=1.0)(logits, target)
-    torch.testing.assert_close(loss,
-                               ((logits.sigmoid() - target)**2).mean())
+    torch.testing.assert_close(loss, ((logits.sigmoid() - target)**2).mean())
     none = SELoss(loss_type='mse', reduction='none')(logits, target)
     assert none.shape == (2, 3)
 

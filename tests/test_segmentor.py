@@ -5,9 +5,9 @@ import mmseg
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from mmengine.structures import PixelData
 
 import mmseg_encnet  # noqa: F401
 
@@ -16,18 +16,23 @@ BN = dict(type='BN', requires_grad=True)
 
 def tiny_encnet_cfg(head_type):
     cfg = Config.fromfile(
-        osp.join(osp.dirname(mmseg.__file__),
-                 '.mim/configs/_base_/models/encnet_r50-d8.py'))
+        osp.join(
+            osp.dirname(mmseg.__file__),
+            '.mim/configs/_base_/models/encnet_r50-d8.py'))
     model = cfg.model
     model.pretrained = None
     model.data_preprocessor.size = (32, 32)
-    model.backbone.update(depth=18, stem_channels=8, base_channels=8,
-                          norm_cfg=BN)
-    model.decode_head.update(type=head_type, in_channels=[16, 32, 64],
-                             channels=16, num_codes=4, num_classes=5,
-                             norm_cfg=BN)
-    model.auxiliary_head.update(in_channels=32, channels=8, num_classes=5,
-                                norm_cfg=BN)
+    model.backbone.update(
+        depth=18, stem_channels=8, base_channels=8, norm_cfg=BN)
+    model.decode_head.update(
+        type=head_type,
+        in_channels=[16, 32, 64],
+        channels=16,
+        num_codes=4,
+        num_classes=5,
+        norm_cfg=BN)
+    model.auxiliary_head.update(
+        in_channels=32, channels=8, num_classes=5, norm_cfg=BN)
     return model
 
 
@@ -37,8 +42,8 @@ def batch(n=2, size=32):
     for _ in range(n):
         sample = SegDataSample(
             gt_sem_seg=PixelData(data=torch.randint(0, 5, (1, size, size))))
-        sample.set_metainfo(dict(img_shape=(size, size), ori_shape=(size,
-                                                                    size)))
+        sample.set_metainfo(
+            dict(img_shape=(size, size), ori_shape=(size, size)))
         data_samples.append(sample)
     inputs = [torch.randint(0, 255, (3, size, size)).float() for _ in range(n)]
     return dict(inputs=inputs, data_samples=data_samples)
@@ -58,8 +63,8 @@ def test_encoder_decoder_loss_and_predict(head_type):
 
     model.eval()
     with torch.no_grad():
-        preds = model(**model.data_preprocessor(batch(), False),
-                      mode='predict')
+        preds = model(
+            **model.data_preprocessor(batch(), False), mode='predict')
     assert len(preds) == 2
     assert preds[0].pred_sem_seg.data.shape == (1, 32, 32)
     assert preds[0].seg_logits.data.shape == (5, 32, 32)
@@ -68,8 +73,13 @@ def test_encoder_decoder_loss_and_predict(head_type):
 def test_second_enc_head_as_auxiliary():
     cfg = tiny_encnet_cfg('mmseg_encnet.EncHead')
     cfg.auxiliary_head = dict(
-        type='mmseg_encnet.EncHead', in_channels=32, in_index=2, channels=8,
-        num_codes=4, num_classes=5, norm_cfg=BN,
+        type='mmseg_encnet.EncHead',
+        in_channels=32,
+        in_index=2,
+        channels=8,
+        num_codes=4,
+        num_classes=5,
+        norm_cfg=BN,
         loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4))
     model = MODELS.build(cfg)
     losses = model(**model.data_preprocessor(batch(), True), mode='loss')

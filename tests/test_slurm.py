@@ -14,7 +14,6 @@ import sys
 import time
 
 import pytest
-import torch
 
 from mmseg_encnet import checkpoint as safe_checkpoint
 from mmseg_encnet.datasets.demo_street import make_demo_data
@@ -28,8 +27,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.slurm]
 
 
 def cluster_is_up() -> bool:
-    return subprocess.run(['bash', osp.join(TOOLS, 'slurm_cluster.sh'),
-                           'status'], capture_output=True).returncode == 0
+    return subprocess.run(
+        ['bash', osp.join(TOOLS, 'slurm_cluster.sh'), 'status'],
+        capture_output=True).returncode == 0
 
 
 @pytest.fixture(scope='module')
@@ -40,7 +40,8 @@ def cluster():
     if not cluster_is_up() and os.geteuid() == 0:
         started = subprocess.run(
             ['bash', osp.join(TOOLS, 'slurm_cluster.sh'), 'up'],
-            capture_output=True, timeout=600).returncode == 0
+            capture_output=True,
+            timeout=600).returncode == 0
     if not cluster_is_up():
         message = ('no Slurm cluster: `sudo bash tools/slurm_cluster.sh up` '
                    'starts one')
@@ -63,8 +64,12 @@ def data_root(tmp_path_factory):
 @pytest.fixture
 def env(cluster):
     """Both ranks on CPUs, one per node; this venv's python first."""
-    env = dict(os.environ, GPUS='2', GPUS_PER_NODE='1', CPUS_PER_TASK='1',
-               PYTHONWARNINGS='ignore')
+    env = dict(
+        os.environ,
+        GPUS='2',
+        GPUS_PER_NODE='1',
+        CPUS_PER_TASK='1',
+        PYTHONWARNINGS='ignore')
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
     env.pop('MASTER_PORT', None)
     return env
@@ -75,8 +80,7 @@ def options(data_root: str) -> list:
     (it must survive the signals), checkpoints every INTERVAL."""
     return ['--cfg-options'] + [
         f'{loader}.dataset.data_root={data_root}'
-        for loader in ('train_dataloader', 'val_dataloader',
-                       'test_dataloader')
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
     ] + [
         'train_dataloader.batch_size=1',
         'train_dataloader.num_workers=1',
@@ -95,14 +99,19 @@ def options(data_root: str) -> list:
     ]
 
 
-def slurm_train(job: str, work_dir: str, data_root: str, env: dict,
-                log: str, *args: str) -> subprocess.Popen:
+def slurm_train(job: str, work_dir: str, data_root: str, env: dict, log: str,
+                *args: str) -> subprocess.Popen:
     """tools/slurm_train.sh in the background, its output in ``log``."""
     with open(log, 'a') as out:
         return subprocess.Popen(
-            ['bash', osp.join(TOOLS, 'slurm_train.sh'), 'debug', job, CONFIG,
-             '--work-dir', work_dir, *args] + options(data_root),
-            env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                'bash',
+                osp.join(TOOLS, 'slurm_train.sh'), 'debug', job, CONFIG,
+                '--work-dir', work_dir, *args
+            ] + options(data_root),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT)
 
 
 def wait_for(pattern: str, path: str, timeout: float = 300) -> str:
@@ -113,9 +122,8 @@ def wait_for(pattern: str, path: str, timeout: float = 300) -> str:
         if re.search(pattern, text):
             return text
         time.sleep(0.2)
-    raise AssertionError(f'no {pattern!r} in {path} after {timeout} s:\n' +
-                         (open(path).read()[-3000:] if osp.isfile(path)
-                          else '(no file)'))
+    raise AssertionError(f'no {pattern!r} in {path} after {timeout} s:\n' + (
+        open(path).read()[-3000:] if osp.isfile(path) else '(no file)'))
 
 
 def weights(path: str) -> dict:
@@ -153,8 +161,12 @@ def stopped_checkpoint(log: str, signal_name: str, work_dir: str) -> str:
 def reference(cluster, data_root, tmp_path_factory):
     """The uninterrupted 2-node run: its log and final checkpoint."""
     tmp = tmp_path_factory.mktemp('reference')
-    env = dict(os.environ, GPUS='2', GPUS_PER_NODE='1', CPUS_PER_TASK='1',
-               PYTHONWARNINGS='ignore')
+    env = dict(
+        os.environ,
+        GPUS='2',
+        GPUS_PER_NODE='1',
+        CPUS_PER_TASK='1',
+        PYTHONWARNINGS='ignore')
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
     log = str(tmp / 'log.txt')
     proc = slurm_train('reference', str(tmp / 'work'), data_root, env, log)
@@ -168,9 +180,10 @@ def test_slurm_train_on_two_cpu_nodes(reference):
     log, checkpoint = reference
     assert "partition 'debug' has no GPU gres: 2 ranks on CPUs" in log
     assert '--gres' not in log
-    ranks = dict(re.findall(
-        r'slurm job \d+: rank (\d) of 2 on node (n\d), meeting at n1:\d+',
-        log))
+    ranks = dict(
+        re.findall(
+            r'slurm job \d+: rank (\d) of 2 on node (n\d), meeting at n1:\d+',
+            log))
     assert ranks == {'0': 'n1', '1': 'n2'}, log[-3000:]
     assert 'Distributed training: True' in log
     assert re.search(r'Iter\(val\) \[4/4\].*mIoU', log)  # 8 images / 2 ranks
@@ -186,7 +199,8 @@ def test_scancel_checkpoints_and_resume_ends_as_uninterrupted(
     proc = slurm_train('preempted', work_dir, data_root, env, log)
     wait_for(rf'Iter\(train\) \[{INTERVAL + 3}/{ITERS}\]', log)
     job = subprocess.run(['squeue', '-h', '-n', 'preempted', '-o', '%i'],
-                         capture_output=True, text=True).stdout.split()
+                         capture_output=True,
+                         text=True).stdout.split()
     assert len(job) == 1
     subprocess.run(['scancel', job[0]], check=True)
     assert proc.wait(timeout=120) == 128 + 15, open(log).read()[-3000:]
@@ -212,10 +226,16 @@ def test_usr1_requeues_and_the_restart_ends_as_uninterrupted(
     weights."""
     work_dir = str(tmp_path / 'work')
     submit = subprocess.run(
-        ['bash', osp.join(TOOLS, 'slurm_submit.sh'), 'debug', 'requeued',
-         CONFIG, '--work-dir', work_dir] + options(data_root),
-        env=dict(env, TIME='30', SIGNAL_LEAD='60'), cwd=tmp_path,
-        capture_output=True, text=True, timeout=60)
+        [
+            'bash',
+            osp.join(TOOLS, 'slurm_submit.sh'), 'debug', 'requeued', CONFIG,
+            '--work-dir', work_dir
+        ] + options(data_root),
+        env=dict(env, TIME='30', SIGNAL_LEAD='60'),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60)
     assert submit.returncode == 0, submit.stderr
     job = submit.stdout.strip().splitlines()[-1]
     assert job.isdigit(), submit.stdout
@@ -225,22 +245,23 @@ def test_usr1_requeues_and_the_restart_ends_as_uninterrupted(
     wait_for(rf'requeued Slurm job {job}', log, timeout=120)
     stopped = stopped_checkpoint(open(log).read(), 'SIGUSR1', work_dir)
     # Slurm holds a requeued job for about two minutes before it restarts.
-    text = wait_for(rf'Saving checkpoint at {ITERS} iterations', log,
-                    timeout=480)
+    text = wait_for(
+        rf'Saving checkpoint at {ITERS} iterations', log, timeout=480)
     step = re.search(r'iter_(\d+)', stopped)[1]
     assert f'resumed epoch: 0, iter: {step}' in text
     assert len(re.findall(r'slurm job \d+: rank 0 of 2', text)) == 2
     show = subprocess.run(['scontrol', 'show', 'job', job],
-                          capture_output=True, text=True).stdout
+                          capture_output=True,
+                          text=True).stdout
     assert 'Restarts=1' in show, show
     deadline = time.monotonic() + 120
     while 'JobState=COMPLETED' not in show and time.monotonic() < deadline:
         time.sleep(1)
         show = subprocess.run(['scontrol', 'show', 'job', job],
-                              capture_output=True, text=True).stdout
+                              capture_output=True,
+                              text=True).stdout
     assert 'JobState=COMPLETED' in show, show
-    assert_same_weights(osp.join(work_dir, f'iter_{ITERS}.pth'),
-                        reference[1])
+    assert_same_weights(osp.join(work_dir, f'iter_{ITERS}.pth'), reference[1])
 
 
 def miou(log: str) -> str:
@@ -249,20 +270,32 @@ def miou(log: str) -> str:
     return found[0]
 
 
-def test_slurm_test_prints_the_mious_of_one_process(reference, data_root,
-                                                      env, tmp_path):
+def test_slurm_test_prints_the_mious_of_one_process(reference, data_root, env,
+                                                    tmp_path):
     checkpoint = reference[1]
     two = subprocess.run(
-        ['bash', osp.join(TOOLS, 'slurm_test.sh'), 'debug', 'test', CONFIG,
-         checkpoint, '--work-dir', str(tmp_path / 'two')] +
-        options(data_root), env=env, capture_output=True, text=True,
+        [
+            'bash',
+            osp.join(TOOLS, 'slurm_test.sh'), 'debug', 'test', CONFIG,
+            checkpoint, '--work-dir',
+            str(tmp_path / 'two')
+        ] + options(data_root),
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=600)
     assert two.returncode == 0, two.stderr[-3000:]
     assert re.search(r'rank 1 of 2 on node n2', two.stdout + two.stderr)
     one = subprocess.run(
-        [sys.executable, osp.join(TOOLS, 'test.py'), CONFIG, checkpoint,
-         '--work-dir', str(tmp_path / 'one')] + options(data_root),
-        env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            osp.join(TOOLS, 'test.py'), CONFIG, checkpoint, '--work-dir',
+            str(tmp_path / 'one')
+        ] + options(data_root),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600)
     assert one.returncode == 0, one.stderr[-3000:]
     assert miou(two.stdout + two.stderr) == miou(one.stdout + one.stderr)
 
@@ -277,15 +310,26 @@ def test_dist_train_on_two_nodes_ends_as_slurm(reference, data_root, env,
     launchers = []
     for node_rank in (0, 1):
         log = open(tmp_path / f'node{node_rank}.txt', 'w')
-        launchers.append(subprocess.Popen(
-            ['bash', osp.join(TOOLS, 'dist_train.sh'), CONFIG, '1',
-             '--work-dir', work_dir] + options(data_root),
-            env=dict(env, NNODES='2', NODE_RANK=str(node_rank),
-                     MASTER_ADDR='127.0.0.1', PORT=port, OMP_NUM_THREADS='1'),
-            stdout=log, stderr=subprocess.STDOUT))
+        launchers.append(
+            subprocess.Popen(
+                [
+                    'bash',
+                    osp.join(TOOLS, 'dist_train.sh'), CONFIG, '1',
+                    '--work-dir', work_dir
+                ] + options(data_root),
+                env=dict(
+                    env,
+                    NNODES='2',
+                    NODE_RANK=str(node_rank),
+                    MASTER_ADDR='127.0.0.1',
+                    PORT=port,
+                    OMP_NUM_THREADS='1'),
+                stdout=log,
+                stderr=subprocess.STDOUT))
     for node_rank, proc in enumerate(launchers):
-        assert proc.wait(timeout=600) == 0, (
-            tmp_path / f'node{node_rank}.txt').read_text()[-3000:]
+        assert proc.wait(
+            timeout=600) == 0, (tmp_path /
+                                f'node{node_rank}.txt').read_text()[-3000:]
     assert 'Distributed training: True' in (tmp_path / 'node0.txt').read_text()
     assert_same_weights(osp.join(work_dir, f'iter_{ITERS}.pth'), reference[1])
 
@@ -306,11 +350,14 @@ dist.destroy_process_group()
 
 def test_two_jobs_on_one_node_meet_on_ports_of_their_own(env, tmp_path):
     jobs = [
-        subprocess.Popen(
-            ['srun', '-p', 'debug', '-N1', '-n2', '-w', 'n1',
-             f'--job-name=port{i}', sys.executable, '-c', RENDEZVOUS],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True) for i in range(2)
+        subprocess.Popen([
+            'srun', '-p', 'debug', '-N1', '-n2', '-w', 'n1',
+            f'--job-name=port{i}', sys.executable, '-c', RENDEZVOUS
+        ],
+                         env=env,
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT,
+                         text=True) for i in range(2)
     ]
     outputs = [job.communicate(timeout=300)[0] for job in jobs]
     for job, out in zip(jobs, outputs):

@@ -72,14 +72,17 @@ def test_train_evaluate_and_test(tmp_path, data_root):
     # per-process singleton that the training run above already made).
     show_dir = str(tmp_path / 'show')
     result = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools/test.py'), CONFIG, checkpoint,
-         '--work-dir', work_dir, '--show-dir', show_dir, '--cfg-options'] +
-        short_options(data_root, 3),
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            osp.join(ROOT, 'tools/test.py'), CONFIG, checkpoint, '--work-dir',
+            work_dir, '--show-dir', show_dir, '--cfg-options'
+        ] + short_options(data_root, 3),
+        capture_output=True,
+        text=True,
         env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert re.search(r'Iter\(test\) \[8/8\].*mIoU', result.stdout +
-                     result.stderr)
+    assert re.search(r'Iter\(test\) \[8/8\].*mIoU',
+                     result.stdout + result.stderr)
     overlays = [
         f for _, _, files in os.walk(show_dir) for f in files
         if f.endswith('.png')
@@ -143,10 +146,15 @@ def test_two_process_cpu_distributed_training(tmp_path, data_root):
     env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1')
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
     result = subprocess.run(
-        ['bash', osp.join(ROOT, 'tools/dist_train.sh'), CONFIG, '2',
-         '--work-dir', work_dir, '--cfg-options'] +
-        short_options(data_root, 3, batch_size=1),
-        env=env, capture_output=True, text=True, timeout=600)
+        [
+            'bash',
+            osp.join(ROOT, 'tools/dist_train.sh'), CONFIG, '2', '--work-dir',
+            work_dir, '--cfg-options'
+        ] + short_options(data_root, 3, batch_size=1),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]
     assert 'Distributed launcher: pytorch' in log
@@ -175,22 +183,31 @@ def test_divergence_stops_training_and_keeps_last_good_checkpoint(
                if v.is_floating_point())
 
 
-def train_subprocess(work_dir, data_root, iters, checkpoint_every,
-                     resume=False, seed=0):
+def train_subprocess(work_dir,
+                     data_root,
+                     iters,
+                     checkpoint_every,
+                     resume=False,
+                     seed=0):
     """tools/train.py in a process of its own, deterministic on the CPU."""
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
-    cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG,
-           '--work-dir', work_dir] + (['--resume'] if resume else []) + [
-               '--cfg-options'
-           ] + short_options(data_root, iters) + [
-               f'default_hooks.checkpoint.interval={checkpoint_every}',
-               'default_hooks.checkpoint.max_keep_ckpts=100',
-               f'train_cfg.val_interval={iters}',
-               'randomness.deterministic=True',
-               f'randomness.seed={seed}',
-           ]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools/train.py'), CONFIG, '--work-dir', work_dir
+    ] + (['--resume'] if resume else []) + ['--cfg-options'] + short_options(
+        data_root, iters) + [
+            f'default_hooks.checkpoint.interval={checkpoint_every}',
+            'default_hooks.checkpoint.max_keep_ckpts=100',
+            f'train_cfg.val_interval={iters}',
+            'randomness.deterministic=True',
+            f'randomness.seed={seed}',
+        ]
+    return subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True)
 
 
 def final_weights(work_dir, iters):
@@ -224,29 +241,37 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, data_root):
     assert proc.wait(timeout=600) == 0, out[-3000:]
     assert 'resumed epoch: 0, iter: 2' in out
     assert set(logs_before) <= set(os.listdir(work_dir))  # nothing lost
-    resumed, ref = final_weights(work_dir, iters), final_weights(
-        reference, iters)
+    resumed, ref = final_weights(work_dir,
+                                 iters), final_weights(reference, iters)
     assert resumed.keys() == ref.keys()
     for key in ref:
-        torch.testing.assert_close(resumed[key], ref[key], rtol=1e-5,
-                                   atol=1e-6, msg=key)
+        torch.testing.assert_close(
+            resumed[key], ref[key], rtol=1e-5, atol=1e-6, msg=key)
 
 
 def test_killed_worker_fails_every_rank_fast_then_resume(tmp_path, data_root):
     """SIGKILL one of two workers: the launcher stops the whole job within a
     bounded time, and --resume continues from the last checkpoint."""
     work_dir = str(tmp_path / 'work')
-    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1',
-               PYTHONWARNINGS='ignore')
+    env = dict(
+        os.environ,
+        PORT=str(free_port()),
+        OMP_NUM_THREADS='1',
+        PYTHONWARNINGS='ignore')
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
-    options = short_options(data_root, 40, batch_size=1) + [
-        'default_hooks.checkpoint.interval=2'
-    ]
+    options = short_options(
+        data_root, 40, batch_size=1) + ['default_hooks.checkpoint.interval=2']
     launcher = subprocess.Popen(
-        ['bash', osp.join(ROOT, 'tools/dist_train.sh'), CONFIG, '2',
-         '--work-dir', work_dir, '--cfg-options'] + options,
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True)
+        [
+            'bash',
+            osp.join(ROOT, 'tools/dist_train.sh'), CONFIG, '2', '--work-dir',
+            work_dir, '--cfg-options'
+        ] + options,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True)
     # Drain the output in the background so that the workers never block on
     # a full pipe; wait for the first checkpoint to be complete.
     output = threading.Thread(target=launcher.stdout.read, daemon=True)
@@ -258,13 +283,15 @@ def test_killed_worker_fails_every_rank_fast_then_resume(tmp_path, data_root):
     assert osp.isfile(last)
     # The workers are the children of the launcher (torchrun).
     torchrun = subprocess.run(
-        ['pgrep', '-s', str(launcher.pid), '-f', 'torch.distributed.run'],
-        capture_output=True, text=True).stdout.split()
+        ['pgrep', '-s',
+         str(launcher.pid), '-f', 'torch.distributed.run'],
+        capture_output=True,
+        text=True).stdout.split()
     assert len(torchrun) == 1, torchrun
     workers = [
-        int(pid) for pid in subprocess.run(
-            ['pgrep', '-P', torchrun[0]], capture_output=True,
-            text=True).stdout.split()
+        int(pid) for pid in subprocess.run(['pgrep', '-P', torchrun[0]],
+                                           capture_output=True,
+                                           text=True).stdout.split()
     ]
     assert len(workers) == 2, workers
     killed_at = time.monotonic()
@@ -276,13 +303,19 @@ def test_killed_worker_fails_every_rank_fast_then_resume(tmp_path, data_root):
                               capture_output=True).returncode != 0
 
     result = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG,
-         '--work-dir', work_dir, '--resume', '--cfg-options'] +
-        short_options(data_root, 4) + ['default_hooks.checkpoint.interval=2'],
-        env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            osp.join(ROOT, 'tools/train.py'), CONFIG, '--work-dir', work_dir,
+            '--resume', '--cfg-options'
+        ] + short_options(data_root, 4) +
+        ['default_hooks.checkpoint.interval=2'],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert re.search(r'resumed epoch: 0, iter: [2-9]', result.stdout +
-                     result.stderr)
+    assert re.search(r'resumed epoch: 0, iter: [2-9]',
+                     result.stdout + result.stderr)
     assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
 
 
@@ -298,15 +331,15 @@ def test_resume_without_a_seed_matches_uninterrupted_run(tmp_path, data_root):
     os.remove(osp.join(work_dir, 'iter_4.pth'))
     with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
         f.write(osp.join(work_dir, 'iter_2.pth'))
-    proc = train_subprocess(work_dir, data_root, 4, 2, resume=True,
-                            seed='None')
+    proc = train_subprocess(
+        work_dir, data_root, 4, 2, resume=True, seed='None')
     out = proc.stdout.read()
     assert proc.wait(timeout=600) == 0, out[-3000:]
     assert 'resumed epoch: 0, iter: 2' in out
     resumed, ref = final_weights(work_dir, 4), final_weights(reference, 4)
     for key in ref:
-        torch.testing.assert_close(resumed[key], ref[key], rtol=1e-5,
-                                   atol=1e-6, msg=key)
+        torch.testing.assert_close(
+            resumed[key], ref[key], rtol=1e-5, atol=1e-6, msg=key)
 
 
 def test_mmseg_train_tool_uses_our_runner(tmp_path, data_root):
@@ -315,11 +348,16 @@ def test_mmseg_train_tool_uses_our_runner(tmp_path, data_root):
     import mmseg
     script = osp.join(osp.dirname(mmseg.__file__), '.mim/tools/train.py')
     work_dir = tmp_path / 'work'
-    cmd = [sys.executable, script, CONFIG, '--work-dir', str(work_dir),
-           '--cfg-options'] + short_options(data_root, 2)
+    cmd = [
+        sys.executable, script, CONFIG, '--work-dir',
+        str(work_dir), '--cfg-options'
+    ] + short_options(data_root, 2)
     env = dict(os.environ, PYTHONWARNINGS='ignore')
-    bad = subprocess.run(cmd + ['model.decode_head.num_classes=19'],
-                         capture_output=True, text=True, env=env)
+    bad = subprocess.run(
+        cmd + ['model.decode_head.num_classes=19'],
+        capture_output=True,
+        text=True,
+        env=env)
     assert bad.returncode != 0
     assert re.search(r'ConfigError: model\.decode_head\.num_classes=19',
                      bad.stderr), bad.stderr[-3000:]
@@ -347,9 +385,10 @@ def test_amp_trains_in_bfloat16_without_cuda(tmp_path, data_root):
 def demo_runner(work_dir, data_root, iters, *options) -> Runner:
     """Our Runner for a short demo run with ``options`` on top."""
     cfg = Config.fromfile(CONFIG)
-    cfg.merge_from_dict(train_cli.parse_args(
-        [CONFIG, '--cfg-options'] + short_options(data_root, iters) +
-        list(options)).cfg_options)
+    cfg.merge_from_dict(
+        train_cli.parse_args([CONFIG, '--cfg-options'] +
+                             short_options(data_root, iters) +
+                             list(options)).cfg_options)
     cfg.work_dir = str(work_dir)
     return Runner.from_cfg(cfg)
 
@@ -364,8 +403,10 @@ def test_channels_last_from_the_config(tmp_path, data_root):
                              f'channels_last={channels_last}')
         runner.train()
         fmt = torch.channels_last if channels_last else torch.contiguous_format
-        convs = [m for m in runner.model.modules()
-                 if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1)]
+        convs = [
+            m for m in runner.model.modules()
+            if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1)
+        ]
         assert convs and all(
             m.weight.is_contiguous(memory_format=fmt) for m in convs)
         assert convs[0](x).is_contiguous(memory_format=fmt)
@@ -377,7 +418,10 @@ class LossProbe(Hook):
     def __init__(self):
         self.losses = {}
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         self.losses[runner.iter + 1] = float(outputs['loss'])
 

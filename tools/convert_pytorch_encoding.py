@@ -35,8 +35,10 @@ def main() -> None:
     converted = convert_pytorch_encoding(state_dict)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     tmp = f'{args.dst}.tmp'
-    torch.save(dict(state_dict=converted,
-                    meta=dict(converted_from=osp.basename(args.src))), tmp)
+    torch.save(
+        dict(
+            state_dict=converted,
+            meta=dict(converted_from=osp.basename(args.src))), tmp)
     os.replace(tmp, args.dst)
     print(f'converted {len(converted)} tensors to {args.dst}')
     print(f'checkpoint holds: {holds}')

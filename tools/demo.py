@@ -45,8 +45,8 @@ def main() -> None:
     print(f'{name}: trained {runner.iter} iterations in {minutes} min '
           f'{seconds} s (validations included) in {cfg.work_dir}')
     if curve:
-        print('val mIoU by iteration: ' +
-              ', '.join(f'{it}: {miou:.2f}' for it, miou in curve))
+        print('val mIoU by iteration: ' + ', '.join(f'{it}: {miou:.2f}'
+                                                    for it, miou in curve))
     print(f'checkpoint:  {osp.join(cfg.work_dir, f"iter_{runner.iter}.pth")}')
     print(f'curves:      {osp.join(cfg.work_dir, "training_curves.png")}')
     if osp.isdir(overlays):

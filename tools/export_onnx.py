@@ -33,11 +33,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--shape', type=int, nargs=2, default=[512, 1024],
-                        metavar=('H', 'W'))
+    parser.add_argument(
+        '--shape', type=int, nargs=2, default=[512, 1024], metavar=('H', 'W'))
     parser.add_argument('--out', default='model.onnx')
-    parser.add_argument('--dynamic', action='store_true',
-                        help='dynamic batch, height and width')
+    parser.add_argument(
+        '--dynamic',
+        action='store_true',
+        help='dynamic batch, height and width')
     parser.add_argument('--image', help='a real image for the check')
     parser.add_argument('--opset', type=int, default=17)
     args = parser.parse_args()
@@ -50,9 +52,9 @@ def main() -> None:
     checks = {'random input': torch.randn(1, 3, *args.shape)}
     if args.image:
         checks[args.image] = load_image(model, args.image, args.shape)
-    for (name, _), diff in zip(checks.items(),
-                               check_onnx(args.out, wrapper, list(
-                                   checks.values()))):
+    for (name,
+         _), diff in zip(checks.items(),
+                         check_onnx(args.out, wrapper, list(checks.values()))):
         print(f'onnxruntime vs PyTorch, {name}: max abs diff {diff:.2e}')
 
 

@@ -1,6 +1,7 @@
 """Segment images with a trained model and draw what EncNet sees.
 
-    python tools/infer.py CONFIG CHECKPOINT IMAGES... --out-dir DIR [--device cpu]
+    python tools/infer.py CONFIG CHECKPOINT IMAGES... --out-dir DIR
+        [--device cpu]
 
 IMAGES are files, folders or globs. For each image, DIR gets the colour
 mask, an overlay on the image and a chart of the SE branch's class-presence
@@ -32,8 +33,8 @@ def main() -> None:
     progress = ProgressBar(len(images))
     for image in images:
         result, presence = segment_with_presence(model, image)
-        save_outputs(image, result, presence, model.dataset_meta,
-                     args.out_dir, args.opacity)
+        save_outputs(image, result, presence, model.dataset_meta, args.out_dir,
+                     args.opacity)
         progress.update()
     print(f'\nwrote {len(images)} results to {args.out_dir}')
 

@@ -6,8 +6,7 @@
 import argparse
 import os.path as osp
 
-from mmseg_encnet.datasets.demo_street import (make_demo_data,
-                                               save_preview)
+from mmseg_encnet.datasets.demo_street import make_demo_data, save_preview
 
 
 def main() -> None:

@@ -34,35 +34,45 @@ def encoding(size: Tuple[int, int], channels: int) -> Case:
     ours, theirs = Encoding(channels, 32), MMSegEncoding(channels, 32)
     ours.load_state_dict(theirs.state_dict())
     x = torch.randn(2, channels, *size)  # as a BN+ReLU gives it
-    return ours, theirs, [torch.nn.functional.batch_norm(
-        x, None, None, training=True).relu_()]
+    return ours, theirs, [
+        torch.nn.functional.batch_norm(x, None, None, training=True).relu_()
+    ]
 
 
 def enc_module(size: Tuple[int, int], channels: int) -> Case:
-    cfg = dict(conv_cfg=None, norm_cfg=dict(type='BN'),
-               act_cfg=dict(type='ReLU'))
-    ours, theirs = EncModule(channels, 32, **cfg), MMSegEncModule(
-        channels, 32, **cfg)
+    cfg = dict(
+        conv_cfg=None, norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU'))
+    ours, theirs = EncModule(channels, 32,
+                             **cfg), MMSegEncModule(channels, 32, **cfg)
     ours.load_state_dict(theirs.state_dict())
     return ours, theirs, [torch.randn(2, channels, *size)]
 
 
 def enc_head(size: Tuple[int, int], channels: int) -> Case:
-    cfg = dict(in_channels=[channels // 2, channels, channels * 2],
-               in_index=(1, 2, 3), channels=channels // 2, num_codes=32,
-               num_classes=19, norm_cfg=dict(type='BN'), add_lateral=True,
-               loss_se_decode=dict(type='CrossEntropyLoss',
-                                   use_sigmoid=True, loss_weight=0.2))
+    cfg = dict(
+        in_channels=[channels // 2, channels, channels * 2],
+        in_index=(1, 2, 3),
+        channels=channels // 2,
+        num_codes=32,
+        num_classes=19,
+        norm_cfg=dict(type='BN'),
+        add_lateral=True,
+        loss_se_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2))
     theirs = MODELS.build(dict(cfg, type='EncHead'))
     ours = MODELS.build(dict(cfg, type='mmseg_encnet.EncHead'))
     ours.load_state_dict(theirs.state_dict())
-    feats = [torch.randn(2, c, *size)
-             for c in (channels // 4, *cfg['in_channels'])]
+    feats = [
+        torch.randn(2, c, *size) for c in (channels // 4, *cfg['in_channels'])
+    ]
     return ours, theirs, feats
 
 
 CASES: Dict[str, Callable[..., Case]] = {
-    'Encoding': encoding, 'EncModule': enc_module, 'EncHead': enc_head}
+    'Encoding': encoding,
+    'EncModule': enc_module,
+    'EncHead': enc_head
+}
 
 
 def run(module: torch.nn.Module, inputs: List[torch.Tensor],
@@ -75,19 +85,22 @@ def run(module: torch.nn.Module, inputs: List[torch.Tensor],
     module = copy.deepcopy(module).to(device).train()
     inputs = [x.detach().to(device).requires_grad_() for x in inputs]
     torch.manual_seed(0)
-    with torch.autocast(device.type, dtype=dtype,
-                        enabled=dtype != torch.float32):
+    with torch.autocast(
+            device.type, dtype=dtype, enabled=dtype != torch.float32):
         out = module(inputs if len(inputs) > 1 else inputs[0])
     outs = out if isinstance(out, (tuple, list)) else (out, )
     torch.manual_seed(1)  # the same weights whatever the outputs' strides
     weights = [torch.randn(o.shape, device=device) for o in outs]
     sum((o.float() * w).sum() for o, w in zip(outs, weights)).backward()
     values = {f'out{i}': o.detach().float() for i, o in enumerate(outs)}
-    values.update({f'grad_x{i}': x.grad.float()
-                   for i, x in enumerate(inputs) if x.grad is not None})
-    values.update({f'grad_{n}': p.grad.float()
-                   for n, p in module.named_parameters()
-                   if p.grad is not None})
+    values.update({
+        f'grad_x{i}': x.grad.float()
+        for i, x in enumerate(inputs) if x.grad is not None
+    })
+    values.update({
+        f'grad_{n}': p.grad.float()
+        for n, p in module.named_parameters() if p.grad is not None
+    })
     return values
 
 
@@ -97,14 +110,15 @@ def worst(got: Dict[str, torch.Tensor], ref: Dict[str, torch.Tensor],
     difference relative to the reference's largest magnitude."""
     return max(((k, ((got[k] - ref[k]).abs().max() /
                      ref[k].abs().max().clamp(min=1e-12)).item())
-                for k in keys), key=lambda kv: kv[1])
+                for k in keys),
+               key=lambda kv: kv[1])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cuda')
-    parser.add_argument('--quick', action='store_true',
-                        help='small sizes (the CPU dry run)')
+    parser.add_argument(
+        '--quick', action='store_true', help='small sizes (the CPU dry run)')
     args = parser.parse_args()
     init_default_scope('mmseg')
     device = torch.device(args.device)
@@ -131,10 +145,11 @@ def main() -> int:
                 limit = tol if kind == 'out' or dtype == torch.float32 \
                     else max(tol, 1.5 * mmseg_err[1])
                 ok = ours_err[1] <= limit
-                print(f'{name} {precision} {kind}: ours {ours_err[1]:.2e} '
-                      f'({ours_err[0]}), mmseg {mmseg_err[1]:.2e} '
-                      f"(limit {limit:.1e}): {'ok' if ok else 'FAILED'}",
-                      flush=True)
+                print(
+                    f'{name} {precision} {kind}: ours {ours_err[1]:.2e} '
+                    f'({ours_err[0]}), mmseg {mmseg_err[1]:.2e} '
+                    f"(limit {limit:.1e}): {'ok' if ok else 'FAILED'}",
+                    flush=True)
                 if not ok:
                     failed.append(f'{name} {precision} {ours_err[0]} '
                                   f'{ours_err[1]:.2e} > {limit:.1e}')

@@ -38,13 +38,15 @@ from run_all import render_folder  # noqa: E402
 TRAIN_VARIANTS = ['ours', 'mmseg', 'pspnet', 'fcn']
 
 
-def steps(device: str, quick: bool,
-          out: str) -> List[Tuple[str, List[str]]]:
+def steps(device: str, quick: bool, out: str) -> List[Tuple[str, List[str]]]:
     """(name, command) of every step, in order."""
+
     def bench(script: str, name: str, *args: str) -> Tuple[str, List[str]]:
-        return name, [osp.join(BENCHMARKS, script), *args,
-                      f'--device={device}',
-                      '--json', osp.join(out, f'{name}.json')]
+        return name, [
+            osp.join(BENCHMARKS, script), *args, f'--device={device}',
+            '--json',
+            osp.join(out, f'{name}.json')
+        ]
 
     size = ['--height=32', '--width=64'] if quick else []
     few = ['--steps=1', '--rounds=1'] if quick else []
@@ -52,16 +54,17 @@ def steps(device: str, quick: bool,
     return [
         ('check', [osp.join(HERE, 'check.py'), f'--device={device}'] +
          (['--quick'] if quick else [])),
-        bench('encoding.py', 'encoding',
-              *(['--height=8', '--width=16', '--channels=64'] if quick
-                else []), *few),
-        bench('scaling.py', 'scaling', *(['--quick', '--channels=64']
-                                          if quick else []), *few),
+        bench(
+            'encoding.py', 'encoding',
+            *(['--height=8', '--width=16', '--channels=64'] if quick else []),
+            *few),
+        bench('scaling.py', 'scaling',
+              *(['--quick', '--channels=64'] if quick else []), *few),
         bench('train_step.py', 'train_step', '--batch=2', *train),
         bench('train_step.py', 'train_step_b8',
               '--batch=2' if quick else '--batch=8', *train),
-        bench('train_step.py', 'train_step_compile', '--batch=2',
-              '--variants', 'ours:amp', 'ours:amp:compile', *size, *few),
+        bench('train_step.py', 'train_step_compile', '--batch=2', '--variants',
+              'ours:amp', 'ours:amp:compile', *size, *few),
         bench('inference.py', 'inference', '--modes', 'whole', *size, *few),
     ]
 
@@ -69,12 +72,20 @@ def steps(device: str, quick: bool,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cuda')
-    parser.add_argument('--quick', action='store_true',
-                        help='tiny sizes, one round (the CPU dry run)')
-    parser.add_argument('--limit', type=float, default=540,
-                        help='seconds for the whole run (default 540)')
-    parser.add_argument('--out', default=os.environ.get('OUT') or osp.join(
-        BENCHMARKS, 'results', 'gpu'), help='records folder (default $OUT, '
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='tiny sizes, one round (the CPU dry run)')
+    parser.add_argument(
+        '--limit',
+        type=float,
+        default=540,
+        help='seconds for the whole run (default 540)')
+    parser.add_argument(
+        '--out',
+        default=os.environ.get('OUT')
+        or osp.join(BENCHMARKS, 'results', 'gpu'),
+        help='records folder (default $OUT, '
         'else benchmarks/results/gpu)')
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -88,20 +99,22 @@ def main() -> int:
         print(f'== {name}', flush=True)
         began = time.monotonic()
         try:
-            result = subprocess.run([sys.executable, *cmd], env=env,
+            result = subprocess.run([sys.executable, *cmd],
+                                    env=env,
                                     timeout=left)
         except subprocess.TimeoutExpired:
             print(f'== {name}: stopped at the limit ({args.limit:.0f} s)')
             break
-        print(f'== {name}: {time.monotonic() - began:.1f} s '
-              f"({'ok' if result.returncode == 0 else 'failed'})",
-              flush=True)
+        print(
+            f'== {name}: {time.monotonic() - began:.1f} s '
+            f"({'ok' if result.returncode == 0 else 'failed'})",
+            flush=True)
         if result.returncode != 0:
             if name == 'check':
                 print('checks failed: nothing measured')
                 return 1
-    text = render_folder(args.out, 'GPU' if args.device == 'cuda' else
-                         f'{args.device} dry run')
+    text = render_folder(
+        args.out, 'GPU' if args.device == 'cuda' else f'{args.device} dry run')
     with open(osp.join(args.out, 'results.md'), 'w') as f:
         f.write(text)
     print(text)

@@ -9,10 +9,13 @@ norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     pretrained=None,
     data_preprocessor=dict(size=(240, 320)),
-    backbone=dict(depth=18, base_channels=32, stem_channels=32,
-                  norm_cfg=norm_cfg),
+    backbone=dict(
+        depth=18, base_channels=32, stem_channels=32, norm_cfg=norm_cfg),
     decode_head=dict(
-        in_channels=[64, 128, 256], channels=64, num_codes=16,
-        num_classes=11, norm_cfg=norm_cfg),
+        in_channels=[64, 128, 256],
+        channels=64,
+        num_codes=16,
+        num_classes=11,
+        norm_cfg=norm_cfg),
     auxiliary_head=dict(
         in_channels=128, channels=32, num_classes=11, norm_cfg=norm_cfg))

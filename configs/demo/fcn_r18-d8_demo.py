@@ -5,8 +5,8 @@ norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     pretrained=None,
     data_preprocessor=dict(size=(128, 256)),
-    backbone=dict(depth=18, base_channels=32, stem_channels=32,
-                  norm_cfg=norm_cfg),
+    backbone=dict(
+        depth=18, base_channels=32, stem_channels=32, norm_cfg=norm_cfg),
     decode_head=dict(
         in_channels=256, channels=64, num_classes=7, norm_cfg=norm_cfg),
     auxiliary_head=dict(

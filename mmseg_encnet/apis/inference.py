@@ -47,7 +47,8 @@ def collect_images(sources: Sequence[str]) -> List[str]:
     return images
 
 
-def init_model(config: Union[str, Config], checkpoint: str,
+def init_model(config: Union[str, Config],
+               checkpoint: str,
                device: str = 'cpu') -> torch.nn.Module:
     """mmseg's ``init_model``, but the checkpoint must fit the model.
 
@@ -81,8 +82,8 @@ def segment_with_presence(model: torch.nn.Module, image: str):
     """
     se_layer = getattr(model.decode_head, 'se_layer', None)
     captured = []
-    hook = se_layer.register_forward_hook(
-        lambda _m, _i, out: captured.append(out.detach())) if se_layer else None
+    hook = se_layer.register_forward_hook(lambda _m, _i, out: captured.append(
+        out.detach())) if se_layer else None
     try:
         result = inference_model(model, image)
     finally:
@@ -94,16 +95,18 @@ def segment_with_presence(model: torch.nn.Module, image: str):
     return result, windows.amax(0).cpu().numpy()
 
 
-def colour_mask(labels: np.ndarray, palette: Sequence[Sequence[int]]
-                ) -> np.ndarray:
+def colour_mask(labels: np.ndarray,
+                palette: Sequence[Sequence[int]]) -> np.ndarray:
     """(H, W) class ids -> (H, W, 3) BGR colours from an RGB palette."""
     lut = np.zeros((256, 3), np.uint8)
     lut[:len(palette)] = np.asarray(palette, np.uint8)[:, ::-1]
     return lut[labels.astype(np.uint8)]
 
 
-def save_presence_chart(presence: np.ndarray, classes: Sequence[str],
-                        palette: Sequence[Sequence[int]], path: str,
+def save_presence_chart(presence: np.ndarray,
+                        classes: Sequence[str],
+                        palette: Sequence[Sequence[int]],
+                        path: str,
                         top_k: int = 15) -> None:
     """Bar chart of the most likely classes according to the SE branch."""
     import matplotlib
@@ -113,7 +116,8 @@ def save_presence_chart(presence: np.ndarray, classes: Sequence[str],
     order = np.argsort(presence)[::-1][:top_k]
     fig, ax = plt.subplots(figsize=(5, 0.3 * len(order) + 1), dpi=100)
     ax.barh(
-        range(len(order)), presence[order],
+        range(len(order)),
+        presence[order],
         color=[np.asarray(palette[i]) / 255 for i in order],
         edgecolor='black')
     ax.set_yticks(range(len(order)), [classes[i] for i in order])
@@ -125,9 +129,12 @@ def save_presence_chart(presence: np.ndarray, classes: Sequence[str],
     plt.close(fig)
 
 
-def save_outputs(image: str, result: SegDataSample,
-                 presence: Optional[np.ndarray], metainfo: Dict,
-                 out_dir: str, opacity: float = 0.5) -> List[str]:
+def save_outputs(image: str,
+                 result: SegDataSample,
+                 presence: Optional[np.ndarray],
+                 metainfo: Dict,
+                 out_dir: str,
+                 opacity: float = 0.5) -> List[str]:
     """Write ``<name>_mask.png``, ``<name>_overlay.png`` and, with presence,
     ``<name>_presence.png`` to ``out_dir``; return their paths."""
     os.makedirs(out_dir, exist_ok=True)
@@ -144,6 +151,6 @@ def save_outputs(image: str, result: SegDataSample,
     cv2.imwrite(paths[1], overlay)
     if presence is not None:
         paths.append(osp.join(out_dir, f'{name}_presence.png'))
-        save_presence_chart(presence, metainfo['classes'],
-                            metainfo['palette'], paths[-1])
+        save_presence_chart(presence, metainfo['classes'], metainfo['palette'],
+                            paths[-1])
     return paths

@@ -35,8 +35,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     elif args.amp:  # mmengine's AMP is GPU-only; CPUs train in bfloat16
         cfg.optim_wrapper.type = 'mmseg_encnet.BF16OptimWrapper'
     cfg.resume = args.resume
-    runner = (RUNNERS.build(cfg)
-              if 'runner_type' in cfg else Runner.from_cfg(cfg))
+    runner = (
+        RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
     runner.train()
 
 

@@ -49,7 +49,6 @@ _DROPPED = re.compile(r'^pretrained\.fc\.(weight|bias)$')
 _PARAMS = ('weight', 'bias', 'running_mean', 'running_var',
            'num_batches_tracked', 'codewords', 'scale')
 
-
 # Datasets of the authors' models, by number of classes: our config suffix.
 DATASETS = {
     59: '4xb4-80k_pascal-context-59-480x480',
@@ -81,8 +80,8 @@ def describe(state_dict: Dict[str, Tensor]) -> EncNetCheckpoint:
         ValueError: It is not a deep-stem ResNet-50s/101s EncNet.
     """
     keys = {_strip(k): v for k, v in state_dict.items()}
-    if 'head.conv6.1.weight' not in keys or (
-            'pretrained.conv1.0.weight' not in keys):
+    if 'head.conv6.1.weight' not in keys or ('pretrained.conv1.0.weight'
+                                             not in keys):
         raise ValueError(
             'not a PyTorch-Encoding EncNet with a deep-stem ResNet (no '
             'head.conv6.1.weight or pretrained.conv1.0.weight)')
@@ -134,8 +133,8 @@ def convert_key(key: str) -> str:
     raise KeyError(key)
 
 
-def convert_pytorch_encoding(state_dict: Dict[str, Tensor]
-                             ) -> Dict[str, Tensor]:
+def convert_pytorch_encoding(
+        state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
     """Rename a PyTorch-Encoding EncNet ``state_dict`` to ours.
 
     ``module.`` prefixes (from DataParallel) are removed first.

@@ -45,8 +45,9 @@ class CamVidDataset(BaseSegDataset):
             img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
 
     @classmethod
-    def get_label_map(cls,
-                      new_classes: Optional[Sequence] = None
-                      ) -> Optional[Dict[int, int]]:
+    def get_label_map(
+            cls,
+            new_classes: Optional[Sequence] = None
+    ) -> Optional[Dict[int, int]]:
         """mmseg's class-subset mapping, plus void -> 255."""
         return {**(super().get_label_map(new_classes) or {}), VOID: 255}

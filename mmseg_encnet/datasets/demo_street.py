@@ -70,9 +70,9 @@ def _draw_halls(rng, img, label, horizon, cls):
     while x < img.shape[1]:
         width, height = int(rng.integers(30, 60)), int(rng.integers(14, 28))
         top = horizon - height
-        colour = tuple(int(c) for c in (rng.integers(40, 90),
-                                        rng.integers(60, 110),
-                                        rng.integers(130, 200)))
+        colour = tuple(
+            int(c) for c in (rng.integers(40, 90), rng.integers(60, 110),
+                             rng.integers(130, 200)))
         roof = np.array([[x, top], [x + width // 2, top - 10],
                          [x + width, top]])
         cv2.rectangle(img, (x, top), (x + width, horizon), colour, -1)
@@ -136,8 +136,10 @@ def make_scene(seed: int) -> Tuple[np.ndarray, np.ndarray, str]:
     img = np.zeros((height, width, 3), np.float32)
     label = np.zeros((height, width), np.uint8)
     horizon = int(rng.integers(62, 80))
-    sky = np.array([rng.uniform(210, 245), rng.uniform(175, 205),
-                    rng.uniform(110, 140)])
+    sky = np.array(
+        [rng.uniform(210, 245),
+         rng.uniform(175, 205),
+         rng.uniform(110, 140)])
     img[:horizon] = sky * np.linspace(0.9, 1.1, horizon)[:, None, None]
     ground = rng.uniform(95, 135)
     img[horizon:] = ground + 12 * _noise(rng, (height - horizon, width),
@@ -191,8 +193,7 @@ def make_demo_data(data_root: str,
             for i in range(count):
                 img, label, _ = make_scene(_scene_seed(seed, split_index, i))
                 name = f'{TOWN}_{split}_{i:06d}'
-                cv2.imwrite(
-                    osp.join(img_dir, f'{name}_leftImg8bit.png'), img)
+                cv2.imwrite(osp.join(img_dir, f'{name}_leftImg8bit.png'), img)
                 cv2.imwrite(
                     osp.join(ann_dir, f'{name}_gtFine_labelTrainIds.png'),
                     label)

@@ -23,17 +23,16 @@ class SegmentorTensorMode(nn.Module):
 
     def forward(self, inputs: Tensor) -> Tuple[Tensor, ...]:
         outputs = self.segmentor(inputs, mode='tensor')
-        return tuple(outputs) if isinstance(outputs, (tuple, list)) else (
-            outputs, )
+        return tuple(outputs) if isinstance(outputs,
+                                            (tuple, list)) else (outputs, )
 
 
-def output_names(wrapper: SegmentorTensorMode, shape: Sequence[int]
-                 ) -> List[str]:
+def output_names(wrapper: SegmentorTensorMode,
+                 shape: Sequence[int]) -> List[str]:
     with torch.no_grad():
         count = len(wrapper(torch.zeros(1, 3, *shape)))
-    return ['seg_logits', 'se_logits'][:count] + [
-        f'output_{i}' for i in range(2, count)
-    ]
+    return ['seg_logits', 'se_logits'
+            ][:count] + [f'output_{i}' for i in range(2, count)]
 
 
 def export_onnx(segmentor: nn.Module,
@@ -52,8 +51,12 @@ def export_onnx(segmentor: nn.Module,
     if dynamic:
         dynamic_axes = {'input': {0: 'batch', 2: 'height', 3: 'width'}}
         dynamic_axes.update({
-            name: {0: 'batch'} if name == 'se_logits' else {
-                0: 'batch', 2: 'feat_height', 3: 'feat_width'
+            name: {
+                0: 'batch'
+            } if name == 'se_logits' else {
+                0: 'batch',
+                2: 'feat_height',
+                3: 'feat_width'
             }
             for name in names
         })
@@ -62,8 +65,7 @@ def export_onnx(segmentor: nn.Module,
         options['dynamo'] = False  # torch >= 2.5: keep the TorchScript path
     with torch.no_grad():
         torch.onnx.export(
-            wrapper,
-            (torch.zeros(1, 3, *shape), ),
+            wrapper, (torch.zeros(1, 3, *shape), ),
             path,
             input_names=['input'],
             output_names=names,

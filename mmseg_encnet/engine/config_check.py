@@ -67,9 +67,8 @@ def check_heads(model_cfg: ConfigDict) -> None:
         indices = list(in_index) if isinstance(in_index,
                                                (list, tuple)) else [in_index]
         wanted = list(in_channels) if isinstance(in_channels,
-                                                 (list, tuple)) else [
-                                                     in_channels
-                                                 ]
+                                                 (list,
+                                                  tuple)) else [in_channels]
         bad = [i for i in indices if not -len(channels) <= i < len(channels)]
         if bad:
             raise ConfigError(
@@ -167,5 +166,6 @@ def _writes_missing_data(dataset: dict) -> bool:
         cls = DATASETS.get(dataset.get('type'))
     except (KeyError, TypeError):
         return False
-    return bool(getattr(cls, 'WRITES_MISSING_DATA', False)
-                and dataset.get('generate_if_missing', True))
+    return bool(
+        getattr(cls, 'WRITES_MISSING_DATA', False)
+        and dataset.get('generate_if_missing', True))

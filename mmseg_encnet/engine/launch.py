@@ -74,10 +74,12 @@ def slurm_environment(env: Mapping[str, str]) -> Dict[str, str]:
         addr = env['MASTER_ADDR']
     else:
         hosts = subprocess.run(['scontrol', 'show', 'hostnames', nodelist],
-                               capture_output=True, text=True, check=True)
+                               capture_output=True,
+                               text=True,
+                               check=True)
         addr = hosts.stdout.split()[0]
-    port = env.get('MASTER_PORT') or str(
-        PORT_BASE + int(env['SLURM_JOB_ID']) % PORT_RANGE)
+    port = env.get('MASTER_PORT') or str(PORT_BASE +
+                                         int(env['SLURM_JOB_ID']) % PORT_RANGE)
     return dict(
         RANK=env['SLURM_PROCID'],
         WORLD_SIZE=env['SLURM_NTASKS'],
@@ -106,7 +108,8 @@ def setup_distributed(cfg: Config) -> None:
             f"slurm job {os.environ['SLURM_JOB_ID']}: rank {env['RANK']} of "
             f"{env['WORLD_SIZE']} on node "
             f"{os.environ.get('SLURMD_NODENAME', '?')}, meeting at "
-            f"{env['MASTER_ADDR']}:{env['MASTER_PORT']}", logger='current')
+            f"{env['MASTER_ADDR']}:{env['MASTER_PORT']}",
+            logger='current')
         if 'SLURM_CPUS_PER_TASK' in os.environ and \
                 not torch.cuda.is_available():
             torch.set_num_threads(int(os.environ['SLURM_CPUS_PER_TASK']))

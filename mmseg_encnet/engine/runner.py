@@ -12,8 +12,9 @@ import torch
 from mmengine.config import Config
 from mmengine.dist import master_only
 from mmengine.model import is_model_wrapper
+from mmengine.runner import BaseLoop, CheckpointLoader
 from mmengine.runner import Runner as MMEngineRunner
-from mmengine.runner import BaseLoop, CheckpointLoader, find_latest_checkpoint
+from mmengine.runner import find_latest_checkpoint
 from torch import nn
 
 from .. import checkpoint as safe_checkpoint
@@ -65,8 +66,11 @@ class Runner(MMEngineRunner):
             model = model.to(memory_format=torch.channels_last)
         return super().wrap_model(model_wrapper_cfg, model)
 
-    def load_checkpoint(self, filename: str, map_location='cpu',
-                        strict: bool = False, **kwargs) -> dict:
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location='cpu',
+                        strict: bool = False,
+                        **kwargs) -> dict:
         """mmengine's; outside training (test, val) the checkpoint must fit
         the model exactly: missing, unexpected or misshaped keys are an error
         that lists them, not a warning before evaluating a partly random
@@ -111,8 +115,7 @@ class Runner(MMEngineRunner):
     def save_checkpoint(self, out_dir: str, filename: str, *args,
                         **kwargs) -> None:
         if not osp.isdir(out_dir):  # a remote backend: its own semantics
-            return super().save_checkpoint(out_dir, filename, *args,
-                                           **kwargs)
+            return super().save_checkpoint(out_dir, filename, *args, **kwargs)
         partial = f'.{filename}.partial'
         super().save_checkpoint(out_dir, partial, *args, **kwargs)
         os.replace(osp.join(out_dir, partial), osp.join(out_dir, filename))

@@ -37,12 +37,14 @@ class EncModule(MMSegEncModule):
         act_cfg (dict): Config of the projection's activation.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 num_codes: int,
-                 conv_cfg: OptConfigType = None,
-                 norm_cfg: OptConfigType = None,
-                 act_cfg: ConfigType = dict(type='ReLU')) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        num_codes: int,
+        conv_cfg: OptConfigType = None,
+        norm_cfg: OptConfigType = None,
+        act_cfg: ConfigType = dict(type='ReLU')
+    ) -> None:
         super().__init__(in_channels, num_codes, conv_cfg, norm_cfg, act_cfg)
         self.from_mmseg(self)
 

@@ -39,8 +39,9 @@ def _has_device_autocast_query() -> bool:
 
 # Whether autocast is on for a device type, on any supported torch; chosen
 # once here, so that torch.compile traces a plain call.
-autocast_enabled = (torch.is_autocast_enabled if _has_device_autocast_query()
-                    else _autocast_enabled_before_2_4)
+autocast_enabled = (
+    torch.is_autocast_enabled
+    if _has_device_autocast_query() else _autocast_enabled_before_2_4)
 
 
 def _scaled_distances(x: Tensor, codewords: Tensor,
@@ -57,8 +58,9 @@ def _scaled_distances(x: Tensor, codewords: Tensor,
         squared distances, both of shape (B, N, K).
     """
     # (B, N, K) = -2 x^T d + ||d||^2, then + ||x||^2 per row.
-    dist = torch.bmm(x.transpose(1, 2),
-                     codewords.t().mul(-2).expand(x.size(0), -1, -1))
+    dist = torch.bmm(
+        x.transpose(1, 2),
+        codewords.t().mul(-2).expand(x.size(0), -1, -1))
     dist += codewords.pow(2).sum(1)
     dist += torch.linalg.vector_norm(x, dim=1).pow(2).unsqueeze(2)
     dist.clamp_(min=0)  # rounding can push ||x - d||^2 of near pairs below 0
@@ -126,8 +128,8 @@ class _EncodingFunction(torch.autograd.Function):
         grad_encoded = grad_encoded.contiguous()  # (B, K, C)
 
         # Through the aggregation: dE/dA and the -a_k d_k term for dD.
-        grad_assign = torch.bmm(x.transpose(1, 2),
-                                grad_encoded.transpose(1, 2))  # X G^T
+        grad_assign = torch.bmm(
+            x.transpose(1, 2), grad_encoded.transpose(1, 2))  # X G^T
         grad_assign -= (grad_encoded * codewords).sum(2).unsqueeze(1)
         grad_codewords = -(assignment.sum(1).unsqueeze(2) *
                            grad_encoded).sum(0)
@@ -150,8 +152,9 @@ class _EncodingFunction(torch.autograd.Function):
         right = torch.cat([assignment, grad_dist], 2).transpose(1, 2)
         grad_x = torch.bmm(left, right)
         grad_x.addcmul_(x, row_sum.unsqueeze(1), value=2)
-        grad_codewords += 2 * (codewords * col_sum.unsqueeze(1) -
-                               torch.bmm(x, grad_dist).sum(0).t())
+        grad_codewords += 2 * (
+            codewords * col_sum.unsqueeze(1) -
+            torch.bmm(x, grad_dist).sum(0).t())
         return grad_x, grad_codewords, grad_scale
 
 

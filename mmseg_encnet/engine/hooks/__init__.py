@@ -8,5 +8,6 @@ from .training_curve_hook import (CURVE_KEY, TrainingCurveHook,
 
 __all__ = [
     'DataCheckHook', 'check_image_label_pairs', 'NonFiniteLossHook',
-    'PreemptionHook', 'RNGStateHook', 'TrainingCurveHook', 'plot_training_curves', 'CURVE_KEY'
+    'PreemptionHook', 'RNGStateHook', 'TrainingCurveHook',
+    'plot_training_curves', 'CURVE_KEY'
 ]

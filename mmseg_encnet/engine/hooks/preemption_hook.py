@@ -50,9 +50,11 @@ class PreemptionHook(Hook):
     """
     priority = 'LOWEST'  # after the checkpoint hook of the same iteration
 
-    def __init__(self,
-                 signals: Sequence[str] = ('SIGTERM', 'SIGUSR1'),
-                 requeue_signals: Sequence[str] = ('SIGUSR1', )) -> None:
+    def __init__(
+        self,
+        signals: Sequence[str] = ('SIGTERM', 'SIGUSR1'),
+        requeue_signals: Sequence[str] = ('SIGUSR1', )
+    ) -> None:
         self.signals = [signal.Signals[name] for name in signals]
         unknown = set(requeue_signals) - set(signals)
         if unknown:
@@ -108,7 +110,8 @@ class PreemptionHook(Hook):
         if (self._stopped_by in self.requeue_signals and job
                 and runner.rank == 0):
             result = subprocess.run(['scontrol', 'requeue', job],
-                                    capture_output=True, text=True)
+                                    capture_output=True,
+                                    text=True)
             if result.returncode == 0:
                 runner.logger.warning(
                     f'requeued Slurm job {job}: when it starts again, it '

@@ -44,8 +44,12 @@ def plot_training_curves(losses: np.ndarray,
         x, y = zip(*val_points)
         ax_miou.plot(x, y, 'o-', color='tab:red')
         for xi, yi in val_points:
-            ax_miou.annotate(f'{yi:.1f}', (xi, yi), textcoords='offset points',
-                             xytext=(0, 6), ha='center', color='tab:red')
+            ax_miou.annotate(
+                f'{yi:.1f}', (xi, yi),
+                textcoords='offset points',
+                xytext=(0, 6),
+                ha='center',
+                color='tab:red')
         ax_miou.set_ylabel('val mIoU (%)', color='tab:red')
         ax_miou.set_ylim(0, 100)
     ax_loss.set_title(title)
