@@ -2,7 +2,8 @@
 
 Shared by the benchmarks that train models (``camvid.py``, ``demo.py``):
 mmseg's ``IoUMetric`` prints per-class IoU in the log only, so they evaluate
-the final weights here, with ``mmseg.apis.inference_model``.
+the final weights here, with ``mmseg.apis.inference_model`` and the
+metric's own helpers.
 """
 from typing import Dict, List, Sequence, Tuple
 
@@ -13,25 +14,27 @@ from PIL import Image
 def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
              classes: Sequence[str]) -> Dict:
     """mIoU and IoU per class (%) of ``checkpoint`` on ``(image, label)``
-    file pairs; label values outside ``range(len(classes))`` are ignored."""
+    file pairs, by mmseg's ``IoUMetric`` helpers; label values outside
+    ``range(len(classes))`` are ignored."""
+    import torch
     from mmengine.config import Config
     from mmseg.apis import inference_model
+    from mmseg.evaluation import IoUMetric
 
     from mmseg_encnet.apis import init_model
     net = init_model(Config.fromfile(config), checkpoint)
-    num = len(classes)
-    confusion = np.zeros((num, num), np.int64)
+    num, ignore = len(classes), 255
+    areas = []  # intersection, union, prediction, label per class
     for image, label_file in pairs:
-        label = np.array(Image.open(label_file)).astype(np.int64)
-        pred = inference_model(net, image).pred_sem_seg.data[0].cpu().numpy()
-        valid = label < num
-        confusion += np.bincount(
-            num * label[valid] + pred[valid],
-            minlength=num * num).reshape(num, num)
-    iou = np.diag(confusion) / np.maximum(
-        confusion.sum(0) + confusion.sum(1) - np.diag(confusion), 1)
+        label = torch.from_numpy(np.array(Image.open(label_file))).long()
+        label[label >= num] = ignore
+        pred = inference_model(net, image).pred_sem_seg.data[0].cpu()
+        areas.append(
+            IoUMetric.intersect_and_union(pred, label, num, ignore))
+    totals = [sum(area[i] for area in areas) for i in range(4)]
+    iou = IoUMetric.total_area_to_metrics(*totals, metrics=['mIoU'])['IoU']
     return dict(
-        mIoU=float(iou.mean() * 100),
+        mIoU=float(np.nanmean(iou) * 100),
         iou={
             c: float(v * 100)
             for c, v in zip(classes, iou)

@@ -14,12 +14,12 @@ from typing import Callable, Dict, List, Optional
 import mmseg
 import torch
 from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from mmseg_encnet.engine.config_check import sync_bn_to_bn
 from _measure import median_round, spread
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -54,9 +54,8 @@ def build_model(impl: str,
         cfg.model.decode_head.type = 'EncHead'
         cfg.model.decode_head.loss_se_decode = dict(
             type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)
-    sync_bn_to_bn(cfg.model)
     torch.manual_seed(0)  # the same weights for ours and mmseg's
-    return MODELS.build(cfg.model)
+    return revert_sync_batchnorm(MODELS.build(cfg.model))
 
 
 def random_batch(height: int,

@@ -5,10 +5,10 @@ import os.path as osp
 import mmseg
 import pytest
 from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
 from mmseg.registry import MODELS
 
 from mmseg_encnet import EncHead, SELoss
-from mmseg_encnet.engine.config_check import sync_bn_to_bn
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
@@ -52,8 +52,7 @@ def test_config_builds(path):
     assert cfg.custom_imports['imports'] == ['mmseg_encnet']
     model_cfg = cfg.model
     model_cfg.pretrained = None
-    sync_bn_to_bn(model_cfg)
-    model = MODELS.build(model_cfg)
+    model = revert_sync_batchnorm(MODELS.build(model_cfg))
     num_classes = next(n for key, n in NUM_CLASSES.items()
                        if key in osp.basename(path))
     assert model.decode_head.num_classes == num_classes

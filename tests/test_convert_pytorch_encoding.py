@@ -209,10 +209,8 @@ def authors_key(key):
 
 def build(config):
     from mmengine.config import Config
-
-    from mmseg_encnet.engine.config_check import sync_bn_to_bn
-    cfg = Config.fromfile(config)
-    return MODELS.build(sync_bn_to_bn(cfg.model))
+    from mmengine.model import revert_sync_batchnorm
+    return revert_sync_batchnorm(MODELS.build(Config.fromfile(config).model))
 
 
 @pytest.mark.parametrize('depth,lateral,dataset', [

@@ -15,9 +15,8 @@ import sys
 
 import pytest
 from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
 from mmseg.registry import MODELS
-
-from mmseg_encnet.engine.config_check import sync_bn_to_bn
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DOCS = sorted([osp.join(ROOT, 'README.md')] +
@@ -78,8 +77,7 @@ def test_named_configs_build(config):
         assert cfg.custom_imports.imports == ['mmseg_encnet']
         return
     cfg.model.pretrained = None
-    sync_bn_to_bn(cfg.model)
-    MODELS.build(cfg.model)
+    revert_sync_batchnorm(MODELS.build(cfg.model))
 
 
 def commands() -> dict:

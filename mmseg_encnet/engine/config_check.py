@@ -11,6 +11,7 @@ from typing import List, Optional, Sequence
 
 import torch
 from mmengine.config import Config, ConfigDict
+from mmengine.model import revert_sync_batchnorm
 from mmseg.registry import DATASETS, MODELS
 
 
@@ -28,28 +29,15 @@ def _heads(model_cfg: ConfigDict) -> List[tuple]:
     return [(name, head) for name, head in heads if head is not None]
 
 
-def sync_bn_to_bn(cfg):
-    """Replace SyncBN (CUDA and a process group only) by BN, in place."""
-    if isinstance(cfg, dict):
-        if cfg.get('type') == 'SyncBN':
-            cfg['type'] = 'BN'
-        for value in cfg.values():
-            sync_bn_to_bn(value)
-    elif isinstance(cfg, (list, tuple)):
-        for value in cfg:
-            sync_bn_to_bn(value)
-    return cfg
-
-
 def backbone_channels(model_cfg: ConfigDict) -> Optional[List[int]]:
     """Channels of each backbone output, from a forward on the meta device
     (None when the backbone cannot run there)."""
-    cfg = sync_bn_to_bn(copy.deepcopy(model_cfg.backbone))
+    cfg = copy.deepcopy(model_cfg.backbone)
     cfg.pop('init_cfg', None)
     cfg.pop('pretrained', None)
     try:
-        with torch.device('meta'):
-            backbone = MODELS.build(cfg)
+        with torch.device('meta'):  # SyncBN runs on CUDA with a group only
+            backbone = revert_sync_batchnorm(MODELS.build(cfg))
             outputs = backbone(torch.empty(1, 3, 64, 64))
     except Exception:  # an exotic backbone: leave the check to the run
         return None
