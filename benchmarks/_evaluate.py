@@ -29,8 +29,7 @@ def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
         label = torch.from_numpy(np.array(Image.open(label_file))).long()
         label[label >= num] = ignore
         pred = inference_model(net, image).pred_sem_seg.data[0].cpu()
-        areas.append(
-            IoUMetric.intersect_and_union(pred, label, num, ignore))
+        areas.append(IoUMetric.intersect_and_union(pred, label, num, ignore))
     totals = [sum(area[i] for area in areas) for i in range(4)]
     iou = IoUMetric.total_area_to_metrics(*totals, metrics=['mIoU'])['IoU']
     return dict(
