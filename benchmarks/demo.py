@@ -1,7 +1,7 @@
 """The demo, EncNet against FCN, over several seeds: README's demo table.
 
 Trains each ``--configs`` entry of ``configs/demo/`` for each ``--seeds``
-with ``tools/demo.py`` (a run whose final checkpoint exists is not trained
+with ``tools/train.py`` (a run whose final checkpoint exists is not trained
 again; ``--jobs N`` trains N at a time, each on ``cores / N`` threads),
 evaluates the final weights on the demo's val split, and prints val mIoU per
 seed, the mean and spread, and the IoU of the classes only context tells
@@ -56,7 +56,7 @@ def train(name: str, seed: int, work_dir: str, final: str, threads: int,
         with open(f'{work_dir}.log', 'w') as log:
             subprocess.run([
                 sys.executable,
-                osp.join(ROOT, 'tools/demo.py'), '--config',
+                osp.join(ROOT, 'tools/train.py'),
                 config_path(name), '--work-dir', work_dir, '--cfg-options',
                 f'randomness.seed={seed}', *options
             ],

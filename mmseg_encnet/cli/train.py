@@ -25,7 +25,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: Optional[List[str]] = None) -> Runner:
+    """Train as the command line says; the runner, once trained."""
     args = parse_args(argv)
     cfg = load_config(args)
     if args.amp and torch.cuda.is_available():
@@ -38,6 +39,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     runner = (
         RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
     runner.train()
+    return runner
 
 
 if __name__ == '__main__':
