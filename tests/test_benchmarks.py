@@ -9,6 +9,8 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BENCHMARKS = osp.join(ROOT, 'benchmarks')
 sys.path.insert(0, BENCHMARKS)
@@ -68,6 +70,7 @@ def test_train_step_table_is_the_median_round_of_each_variant():
     assert len(lines) == 6
 
 
+@pytest.mark.slow
 def test_run_all_renders_results_from_the_records_alone(tmp_path):
     _measure.save(train_step_record(), str(tmp_path / 'train_step.json'))
     subprocess.run([

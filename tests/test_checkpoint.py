@@ -189,6 +189,7 @@ def run_tool(script, *args, cwd):
                           env=dict(os.environ, PYTHONWARNINGS='ignore'))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('tool', ['ours', 'mmseg'])
 def test_test_tools_refuse_a_payload(tmp_path, evil, tool):
     import mmseg
@@ -202,6 +203,7 @@ def test_test_tools_refuse_a_payload(tmp_path, evil, tool):
                      result.stderr), result.stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_test_tool_takes_a_checkpoint_url(tmp_path, http_root):
     from mmseg.apis import init_model
     served, url = http_root
@@ -220,6 +222,7 @@ def test_test_tool_takes_a_checkpoint_url(tmp_path, http_root):
                      result.stdout + result.stderr)
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_payload(tmp_path, evil):
     work_dir = tmp_path / 'w'
     work_dir.mkdir()

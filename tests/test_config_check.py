@@ -65,6 +65,7 @@ def test_num_classes_mismatch_names_the_field():
         check_config(cfg)
 
 
+@pytest.mark.slow
 def test_train_tool_reports_config_errors(tmp_path):
     from mmseg_encnet.cli import train
     with pytest.raises(ConfigError, match='num_classes'):

@@ -213,6 +213,7 @@ def build(config):
     return revert_sync_batchnorm(MODELS.build(Config.fromfile(config).model))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('depth,lateral,dataset', [
     (50, True, '4xb4-80k_pascal-context-59-480x480'),
     (101, False, '4xb4-80k_ade20k-512x512'),
@@ -285,6 +286,7 @@ class Payload:
         return os.system, (f'touch {self.marker}', )
 
 
+@pytest.mark.slow
 def test_converter_refuses_a_pickled_payload(tmp_path):
     import os.path as osp
     import subprocess

@@ -95,6 +95,7 @@ def test_the_docs_show_commands():
             'benchmarks/run_all.py'} <= set(commands())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('script,flags', sorted(commands().items()))
 def test_commands_name_scripts_that_accept_their_flags(script, flags):
     path = osp.join(ROOT, script)

@@ -61,6 +61,7 @@ def test_every_requirement_is_carried_or_on_the_machine():
         assert pins[dist] == metadata.version(dist)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not osp.isdir(osp.join(GPU, 'wheels')),
     reason='benchmarks/gpu/wheels/ not filled here '

@@ -76,6 +76,7 @@ def test_mmseg_apis(model_files):
     torch.testing.assert_close(out.pred_sem_seg.data, result.pred_sem_seg.data)
 
 
+@pytest.mark.slow
 def test_infer_tool_writes_masks_overlays_and_presence(model_files, tmp_path):
     checkpoint, images = model_files
     out_dir = tmp_path / 'out'
@@ -102,6 +103,7 @@ def test_infer_tool_writes_masks_overlays_and_presence(model_files, tmp_path):
     assert colours <= {tuple(c[::-1]) for c in PALETTE}
 
 
+@pytest.mark.slow
 def test_infer_tool_rejects_missing_images(model_files, tmp_path):
     checkpoint, _ = model_files
     result = subprocess.run([
@@ -155,6 +157,7 @@ def unfit_checkpoint(model_files, tmp_path):
     return str(path)
 
 
+@pytest.mark.slow
 def test_unfit_checkpoint_is_an_error_listing_keys(unfit_checkpoint, tmp_path):
     from mmseg_encnet.apis import init_model as strict_init_model
     keys = r'decode_head\.mystery\.weight(.|\n)*decode_head\.se_layer\.weight'

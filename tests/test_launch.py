@@ -80,6 +80,7 @@ def run_script(bin_dir, tmp_path, gres, script='slurm_train.sh', env=None):
             **(env or {})))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     'script', ['slurm_train.sh', 'slurm_test.sh', 'slurm_submit.sh'])
 def test_gpu_partitions_get_gres_cpu_partitions_none(bin_dir, tmp_path,
@@ -99,6 +100,7 @@ def test_gpu_partitions_get_gres_cpu_partitions_none(bin_dir, tmp_path,
     assert 'srun' not in missing.stdout and 'sbatch' not in missing.stdout
 
 
+@pytest.mark.slow
 def test_submit_is_requeueable_signals_before_the_limit_and_resumes(
         bin_dir, tmp_path):
     result = run_script(

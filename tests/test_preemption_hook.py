@@ -91,6 +91,7 @@ def _sleep() -> None:
     time.sleep(60)
 
 
+@pytest.mark.slow
 def test_forked_children_ignore_a_job_wide_sigterm_but_not_their_parent():
     """What Slurm does to a job's loader workers (a SIGTERM from another
     process) leaves them running; their parent's terminate() ends them."""
