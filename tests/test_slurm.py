@@ -61,9 +61,9 @@ def data_root(tmp_path_factory):
     return root
 
 
-@pytest.fixture
-def env(cluster):
-    """Both ranks on CPUs, one per node; this venv's python first."""
+def two_rank_env() -> dict:
+    """Both ranks on CPUs, one per node; this venv's python first; the port
+    the job's own."""
     env = dict(
         os.environ,
         GPUS='2',
@@ -73,6 +73,11 @@ def env(cluster):
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
     env.pop('MASTER_PORT', None)
     return env
+
+
+@pytest.fixture
+def env(cluster):
+    return two_rank_env()
 
 
 def options(data_root: str) -> list:
@@ -161,15 +166,9 @@ def stopped_checkpoint(log: str, signal_name: str, work_dir: str) -> str:
 def reference(cluster, data_root, tmp_path_factory):
     """The uninterrupted 2-node run: its log and final checkpoint."""
     tmp = tmp_path_factory.mktemp('reference')
-    env = dict(
-        os.environ,
-        GPUS='2',
-        GPUS_PER_NODE='1',
-        CPUS_PER_TASK='1',
-        PYTHONWARNINGS='ignore')
-    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
     log = str(tmp / 'log.txt')
-    proc = slurm_train('reference', str(tmp / 'work'), data_root, env, log)
+    proc = slurm_train('reference', str(tmp / 'work'), data_root,
+                       two_rank_env(), log)
     assert proc.wait(timeout=600) == 0, open(log).read()[-3000:]
     return open(log).read(), str(tmp / 'work' / f'iter_{ITERS}.pth')
 
