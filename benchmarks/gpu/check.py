@@ -13,6 +13,7 @@ exits 1 with the failing numbers.
     python benchmarks/gpu/check.py [--device cuda] [--quick]
 """
 import argparse
+import contextlib
 import copy
 import sys
 from typing import Callable, Dict, List, Tuple
@@ -85,8 +86,11 @@ def run(module: torch.nn.Module, inputs: List[torch.Tensor],
     module = copy.deepcopy(module).to(device).train()
     inputs = [x.detach().to(device).requires_grad_() for x in inputs]
     torch.manual_seed(0)
-    with torch.autocast(
-            device.type, dtype=dtype, enabled=dtype != torch.float32):
+    # torch < 2.2 refuses a CPU autocast of float32 even when disabled
+    autocast = (
+        contextlib.nullcontext() if dtype == torch.float32 else torch.autocast(
+            device.type, dtype=dtype))
+    with autocast:
         out = module(inputs if len(inputs) > 1 else inputs[0])
     outs = out if isinstance(out, (tuple, list)) else (out, )
     torch.manual_seed(1)  # the same weights whatever the outputs' strides
