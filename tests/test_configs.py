@@ -1,5 +1,7 @@
 """Every shipped config loads and builds its model (pretrained off, BN)."""
 import glob
+import hashlib
+import json
 import os.path as osp
 
 import mmseg
@@ -25,6 +27,43 @@ NUM_CLASSES = {
     'camvid': 11,
     'encnet_r50.py': 19,
 }
+
+RESOLVED = osp.join(ROOT, 'tests', 'data', 'resolved_configs.json')
+
+
+def canonical(value):
+    """A config value as JSON that tells tuples from lists."""
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return {'__tuple__': [canonical(v) for v in value]}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
+
+
+def resolved_digest(path: str) -> str:
+    """SHA-256 of a config as mmengine resolves it (bases merged)."""
+    cfg = Config.fromfile(osp.join(ROOT, path)).to_dict()
+    text = json.dumps(canonical(cfg), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_config_resolves_as_recorded(path):
+    """Refactoring the configs' inheritance must not change what they mean.
+
+    ``tests/data/resolved_configs.json`` holds the digest of every config as
+    resolved before the configs became deltas on shared bases; a change of
+    meaning is deliberate only with a new record (``python
+    tests/test_configs.py --record``).
+    """
+    with open(RESOLVED) as f:
+        recorded = json.load(f)
+    assert resolved_digest(path) == recorded[path], (
+        f'{path} resolves differently from the record; print it with '
+        f'`python -c "from mmengine import Config; print(Config.fromfile('
+        f"'{path}').pretty_text)\"` and compare with git history")
 
 
 def test_model_zoo_is_complete():
@@ -151,3 +190,17 @@ def test_metafile_lists_mmseg_results_and_weights_for_our_configs():
         assert osp.isfile(osp.join(ROOT, mine['Config']))
     with open(osp.join(ROOT, 'mmseg_encnet/.mim/model-index.yml')) as f:
         assert yaml.safe_load(f)['Import'] == ['configs/encnet/metafile.yaml']
+
+
+if __name__ == '__main__':
+    import sys
+    if sys.argv[1:] != ['--record']:
+        sys.exit('usage: python tests/test_configs.py --record')
+    with open(RESOLVED, 'w') as f:
+        json.dump({p: resolved_digest(p)
+                   for p in CONFIGS},
+                  f,
+                  indent=1,
+                  sort_keys=True)
+        f.write('\n')
+    print(f'recorded {len(CONFIGS)} configs in {RESOLVED}')
