@@ -1,13 +1,7 @@
 # The FCN baseline of the demo: same backbone, schedule and data as
 # encnet_r18-d8_demo.py, a plain FCN head instead of EncHead.
-_base_ = ['mmseg::_base_/models/fcn_r50-d8.py', '../_base_/demo_runtime.py']
-norm_cfg = dict(type='BN', requires_grad=True)
+_base_ = ['../_base_/models/fcn_r18-d8.py', '../_base_/demo_runtime.py']
 model = dict(
-    pretrained=None,
     data_preprocessor=dict(size=(128, 256)),
-    backbone=dict(
-        depth=18, base_channels=32, stem_channels=32, norm_cfg=norm_cfg),
-    decode_head=dict(
-        in_channels=256, channels=64, num_classes=7, norm_cfg=norm_cfg),
-    auxiliary_head=dict(
-        in_channels=128, channels=32, num_classes=7, norm_cfg=norm_cfg))
+    decode_head=dict(num_classes=7),
+    auxiliary_head=dict(num_classes=7))
