@@ -12,3 +12,8 @@ def mmseg_scope():
 def demo_data_root(tmp_path_factory):
     """The demo dataset, generated on first use by the dataset itself."""
     return str(tmp_path_factory.mktemp('data') / 'demo_street')
+
+
+@pytest.fixture
+def data_root(demo_data_root):
+    return demo_data_root

@@ -23,8 +23,8 @@ from mmengine.runner import CheckpointLoader, load_checkpoint
 
 import mmseg_encnet  # noqa: F401  (routes mmengine's loaders)
 from mmseg_encnet import checkpoint as safe_checkpoint
+from helpers import ROOT  # noqa: E402
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
 
 

@@ -15,7 +15,8 @@ from importlib import metadata
 import pytest
 from packaging.requirements import Requirement
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from helpers import ROOT  # noqa: E402
+
 GPU = osp.join(ROOT, 'benchmarks', 'gpu')
 STEPS = ('encoding', 'scaling', 'train_step', 'train_step_b8',
          'train_step_compile', 'inference')

@@ -17,8 +17,8 @@ import pytest
 
 from mmseg_encnet import checkpoint as safe_checkpoint
 from mmseg_encnet.datasets.demo_street import make_demo_data
+from helpers import ROOT  # noqa: E402
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
 CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
 ITERS, INTERVAL = 30, 8
@@ -303,7 +303,7 @@ def test_dist_train_on_two_nodes_ends_as_slurm(reference, data_root, env,
                                                tmp_path):
     """tools/dist_train.sh with NNODES=2: one launcher per node (both on
     127.0.0.1), the same weights as the 2-node Slurm run."""
-    from test_train import free_port
+    from helpers import free_port
     work_dir = str(tmp_path / 'work')
     port = str(free_port())
     launchers = []

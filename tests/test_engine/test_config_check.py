@@ -6,8 +6,7 @@ from mmengine.config import Config
 from mmseg_encnet.datasets.demo_street import CLASSES
 from mmseg_encnet.engine.config_check import (ConfigError, backbone_channels,
                                               check_config)
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from helpers import ROOT  # noqa: E402
 
 
 def load(path='configs/encnet_r50.py'):

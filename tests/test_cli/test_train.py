@@ -8,7 +8,6 @@ import os
 import os.path as osp
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,39 +21,9 @@ from mmengine.hooks import Hook
 from mmseg_encnet import checkpoint as safe_checkpoint
 from mmseg_encnet.cli import train as train_cli
 from mmseg_encnet.engine import Runner
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
+from helpers import CONFIG, ROOT, free_port, short_options
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def data_root(demo_data_root):
-    return demo_data_root
-
-
-def short_options(data_root, iters, batch_size=2):
-    """--cfg-options for a short run: few iterations, few val images."""
-    return [
-        f'train_dataloader.dataset.data_root={data_root}',
-        f'val_dataloader.dataset.data_root={data_root}',
-        f'test_dataloader.dataset.data_root={data_root}',
-        f'train_dataloader.batch_size={batch_size}',
-        'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False',
-        'val_dataloader.num_workers=0',
-        'val_dataloader.persistent_workers=False',
-        'test_dataloader.num_workers=0',
-        'test_dataloader.persistent_workers=False',
-        'val_dataloader.dataset.indices=8',
-        'test_dataloader.dataset.indices=8',
-        f'train_cfg.max_iters={iters}',
-        f'train_cfg.val_interval={iters}',
-        f'default_hooks.checkpoint.interval={iters}',
-        'default_hooks.logger.interval=1',
-        'default_hooks.visualization.interval=4',
-    ]
 
 
 def test_train_evaluate_and_test(tmp_path, data_root):
@@ -133,12 +102,6 @@ def test_resume_continues_from_checkpoint(tmp_path, data_root):
         torch.testing.assert_close(state[key]['momentum_buffer'],
                                    ref[key]['momentum_buffer'])
     assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def test_two_process_cpu_distributed_training(tmp_path, data_root):
@@ -342,34 +305,6 @@ def test_resume_without_a_seed_matches_uninterrupted_run(tmp_path, data_root):
             resumed[key], ref[key], rtol=1e-5, atol=1e-6, msg=key)
 
 
-def test_mmseg_train_tool_uses_our_runner(tmp_path, data_root):
-    """mmseg's own tools/train.py with our config: atomic checkpoints and
-    the config check come from the config's runner_type."""
-    import mmseg
-    script = osp.join(osp.dirname(mmseg.__file__), '.mim/tools/train.py')
-    work_dir = tmp_path / 'work'
-    cmd = [
-        sys.executable, script, CONFIG, '--work-dir',
-        str(work_dir), '--cfg-options'
-    ] + short_options(data_root, 2)
-    env = dict(os.environ, PYTHONWARNINGS='ignore')
-    bad = subprocess.run(
-        cmd + ['model.decode_head.num_classes=19'],
-        capture_output=True,
-        text=True,
-        env=env)
-    assert bad.returncode != 0
-    assert re.search(r'ConfigError: model\.decode_head\.num_classes=19',
-                     bad.stderr), bad.stderr[-3000:]
-    assert not work_dir.exists()  # nothing written before the check
-
-    good = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    assert good.returncode == 0, good.stderr[-3000:]
-    assert (work_dir / 'iter_2.pth').is_file()
-    with open(work_dir / 'last_checkpoint') as f:
-        assert f.read().strip().endswith('iter_2.pth')
-
-
 def test_amp_trains_in_bfloat16_without_cuda(tmp_path, data_root):
     work_dir = str(tmp_path / 'work')
     train_cli.main([CONFIG, '--work-dir', work_dir, '--amp', '--cfg-options'] +
@@ -380,66 +315,3 @@ def test_amp_trains_in_bfloat16_without_cuda(tmp_path, data_root):
                for v in checkpoint['state_dict'].values())
     with open(osp.join(work_dir, 'encnet_r18-d8_demo.py')) as f:  # dumped
         assert "type='mmseg_encnet.BF16OptimWrapper'" in f.read()
-
-
-def demo_runner(work_dir, data_root, iters, *options) -> Runner:
-    """Our Runner for a short demo run with ``options`` on top."""
-    cfg = Config.fromfile(CONFIG)
-    cfg.merge_from_dict(
-        train_cli.parse_args([CONFIG, '--cfg-options'] +
-                             short_options(data_root, iters) +
-                             list(options)).cfg_options)
-    cfg.work_dir = str(work_dir)
-    return Runner.from_cfg(cfg)
-
-
-def test_channels_last_from_the_config(tmp_path, data_root):
-    """``channels_last = True``: convolution weights and outputs are
-    channels-last, and stay so through an SGD step; without it, they are
-    not."""
-    x = torch.randn(1, 3, 16, 32)
-    for channels_last in (False, True):
-        runner = demo_runner(tmp_path / str(channels_last), data_root, 1,
-                             f'channels_last={channels_last}')
-        runner.train()
-        fmt = torch.channels_last if channels_last else torch.contiguous_format
-        convs = [
-            m for m in runner.model.modules()
-            if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1)
-        ]
-        assert convs and all(
-            m.weight.is_contiguous(memory_format=fmt) for m in convs)
-        assert convs[0](x).is_contiguous(memory_format=fmt)
-
-
-class LossProbe(Hook):
-    """Records the training loss of every iteration."""
-
-    def __init__(self):
-        self.losses = {}
-
-    def after_train_iter(self,
-                         runner,
-                         batch_idx,
-                         data_batch=None,
-                         outputs=None):
-        self.losses[runner.iter + 1] = float(outputs['loss'])
-
-
-def test_compile_trains_as_eager(tmp_path, data_root):
-    """``compile=True`` in the bfloat16 demo recipe: the network's forward
-    is compiled (not the optimizer step) and the losses follow eager
-    mode's."""
-    losses = {}
-    for compiled in (False, True):
-        runner = demo_runner(tmp_path / str(compiled), data_root, 4,
-                             f'compile={compiled}')
-        probe = LossProbe()
-        runner.register_hook(probe)
-        runner.train()
-        backbone = runner.model.backbone.forward
-        assert hasattr(backbone, '_torchdynamo_orig_callable') == compiled
-        losses[compiled] = probe.losses
-    assert losses[True].keys() == losses[False].keys() == {1, 2, 3, 4}
-    for it, loss in losses[False].items():
-        assert abs(losses[True][it] - loss) <= 0.01 * loss, (it, losses)

@@ -32,7 +32,7 @@ class SendSignal(Hook):
 
 
 def train_until_signal(tmp_path, data_root, signum):
-    from test_train import demo_runner
+    from helpers import demo_runner
     work_dir = str(tmp_path / 'work')
     runner = demo_runner(work_dir, data_root, 8,
                          'default_hooks.checkpoint.interval=2')

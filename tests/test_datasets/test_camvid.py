@@ -14,8 +14,8 @@ from mmseg.registry import DATASETS
 from PIL import Image
 
 from mmseg_encnet.datasets.camvid import CLASSES, PALETTE
+from helpers import ROOT  # noqa: E402
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CAMVID = osp.realpath(osp.join(ROOT, '..', 'shared', 'camvid'))
 CONFIG = osp.join(ROOT, 'configs/camvid/encnet_r18-d8_camvid.py')
 pytestmark = pytest.mark.skipif(

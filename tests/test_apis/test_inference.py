@@ -15,8 +15,8 @@ from mmseg.apis import MMSegInferencer, inference_model, init_model
 from mmseg_encnet.datasets.demo_street import (CLASSES, IMAGE_SIZE, PALETTE,
                                                make_scene)
 from mmseg_encnet.deploy import check_onnx, export_onnx
+from helpers import ROOT  # noqa: E402
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
 
 

@@ -7,8 +7,8 @@ import subprocess
 import pytest
 
 from mmseg_encnet.engine.launch import slurm_environment
+from helpers import ROOT  # noqa: E402
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TASK = dict(
     SLURM_PROCID='3',
     SLURM_NTASKS='4',

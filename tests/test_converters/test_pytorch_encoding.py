@@ -6,6 +6,7 @@ from mmseg.registry import MODELS
 from torch import nn
 
 from mmseg_encnet.converters.pytorch_encoding import convert_pytorch_encoding
+from helpers import ROOT
 
 NUM_CLASSES, CODES = 5, 4
 
@@ -225,7 +226,7 @@ def test_tool_detects_the_model_and_names_its_config(tmp_path, depth, lateral,
     import os.path as osp
     import subprocess
     import sys
-    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    root = ROOT
     expected = osp.join(
         root, 'configs/pytorch_encoding',
         f'encnet_r{depth}s-d8{"-lateral" if lateral else ""}_{dataset}.py')
@@ -291,7 +292,7 @@ def test_converter_refuses_a_pickled_payload(tmp_path):
     import os.path as osp
     import subprocess
     import sys
-    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    root = ROOT
     marker = tmp_path / 'payload-ran'
     torch.save(
         dict(state_dict={}, epoch=Payload(str(marker))), tmp_path / 'evil.pth')

@@ -1,0 +1,95 @@
+"""Our Runner: what it adds to mmengine's (the config's runner_type, so
+mmseg's own tools get it too), in short demo runs."""
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.hooks import Hook
+
+from helpers import CONFIG, demo_runner, short_options
+
+pytestmark = pytest.mark.slow
+
+
+def test_mmseg_train_tool_uses_our_runner(tmp_path, data_root):
+    """mmseg's own tools/train.py with our config: atomic checkpoints and
+    the config check come from the config's runner_type."""
+    import mmseg
+    script = osp.join(osp.dirname(mmseg.__file__), '.mim/tools/train.py')
+    work_dir = tmp_path / 'work'
+    cmd = [
+        sys.executable, script, CONFIG, '--work-dir',
+        str(work_dir), '--cfg-options'
+    ] + short_options(data_root, 2)
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    bad = subprocess.run(
+        cmd + ['model.decode_head.num_classes=19'],
+        capture_output=True,
+        text=True,
+        env=env)
+    assert bad.returncode != 0
+    assert re.search(r'ConfigError: model\.decode_head\.num_classes=19',
+                     bad.stderr), bad.stderr[-3000:]
+    assert not work_dir.exists()  # nothing written before the check
+
+    good = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert good.returncode == 0, good.stderr[-3000:]
+    assert (work_dir / 'iter_2.pth').is_file()
+    with open(work_dir / 'last_checkpoint') as f:
+        assert f.read().strip().endswith('iter_2.pth')
+
+
+def test_channels_last_from_the_config(tmp_path, data_root):
+    """``channels_last = True``: convolution weights and outputs are
+    channels-last, and stay so through an SGD step; without it, they are
+    not."""
+    x = torch.randn(1, 3, 16, 32)
+    for channels_last in (False, True):
+        runner = demo_runner(tmp_path / str(channels_last), data_root, 1,
+                             f'channels_last={channels_last}')
+        runner.train()
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        convs = [
+            m for m in runner.model.modules()
+            if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1)
+        ]
+        assert convs and all(
+            m.weight.is_contiguous(memory_format=fmt) for m in convs)
+        assert convs[0](x).is_contiguous(memory_format=fmt)
+
+
+class LossProbe(Hook):
+    """Records the training loss of every iteration."""
+
+    def __init__(self):
+        self.losses = {}
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
+                         outputs=None):
+        self.losses[runner.iter + 1] = float(outputs['loss'])
+
+
+def test_compile_trains_as_eager(tmp_path, data_root):
+    """``compile=True`` in the bfloat16 demo recipe: the network's forward
+    is compiled (not the optimizer step) and the losses follow eager
+    mode's."""
+    losses = {}
+    for compiled in (False, True):
+        runner = demo_runner(tmp_path / str(compiled), data_root, 4,
+                             f'compile={compiled}')
+        probe = LossProbe()
+        runner.register_hook(probe)
+        runner.train()
+        backbone = runner.model.backbone.forward
+        assert hasattr(backbone, '_torchdynamo_orig_callable') == compiled
+        losses[compiled] = probe.losses
+    assert losses[True].keys() == losses[False].keys() == {1, 2, 3, 4}
+    for it, loss in losses[False].items():
+        assert abs(losses[True][it] - loss) <= 0.01 * loss, (it, losses)
