@@ -1,6 +1,6 @@
 """Per-class IoU of trained models and their predictions as a picture.
 
-Shared by the benchmarks that train models (``camvid.py``, ``demo.py``):
+Used by ``seeds.py``, which trains the recipes:
 mmseg's ``IoUMetric`` prints per-class IoU in the log only, so they evaluate
 the final weights here, with ``mmseg.apis.inference_model`` and the
 metric's own helpers.

@@ -12,7 +12,9 @@ Without ``--quick`` the sizes are Cityscapes' (512x1024 training crops at
 batch 2, 1024x2048 frames): about an hour on 2 CPU cores. ``--quick`` (about
 ten minutes) writes to ``work_dirs/benchmarks-quick`` unless ``--results``
 says otherwise, so it never overwrites the committed numbers.
-``--device cuda`` measures on a GPU, ``--only`` picks benchmarks; the GPU
+``--device cuda`` measures on a GPU, ``--only`` picks benchmarks (the
+trained recipes over seeds, ``demo``, ``demo_fcn_lr05`` and ``camvid``, run
+only when named: they take hours); the GPU
 records of ``benchmarks/gpu/run.sh`` in ``<results>/gpu/`` render as a
 section of their own.
 """
@@ -51,6 +53,14 @@ BENCHMARKS = {
                                    'whole'], ['--height=512', '--width=1024']),
     'scaling': ('scaling.py', [], ['--quick']),
     'amp_cpu': ('amp_cpu.py', [], ['--iters=30']),
+    # trained recipes over seeds: hours, so only when named by --only
+    'demo': ('seeds.py', ['demo', '--jobs=2'], None),
+    'demo_fcn_lr05': ('seeds.py', [
+        'demo', '--jobs=2', '--work-dirs=work_dirs/demo_fcn_lr05', '--runs',
+        *(f'fcn_r18-d8_demo:{seed}' for seed in range(5)), '--cfg-options',
+        'optim_wrapper.optimizer.lr=0.05', 'optim_wrapper.clip_grad=None'
+    ], None),
+    'camvid': ('seeds.py', ['camvid'], None),
 }
 
 
@@ -125,6 +135,8 @@ def main() -> None:
             script, full, quick = BENCHMARKS[name]
             if args.device and name == 'amp_cpu':
                 continue  # the CPU's bfloat16 training only
+            if (quick is None) and (args.quick or not args.only):
+                continue  # seeds runs: named only, never quick
             cmd = [
                 osp.join(HERE, script), *(quick if args.quick else full),
                 '--json',

@@ -5,6 +5,7 @@ turn raw records (every round of every variant) into the Markdown that
 ``results.md`` and the README quote.
 """
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from helpers import ROOT  # noqa: E402
 BENCHMARKS = osp.join(ROOT, 'benchmarks')
 sys.path.insert(0, BENCHMARKS)
 
-import demo  # noqa: E402
+import seeds  # noqa: E402
 import train_step  # noqa: E402
 
 import _measure  # noqa: E402
@@ -97,14 +98,14 @@ def test_quick_runs_never_write_the_committed_results():
     assert run_all.results_dir(quick=True, results='elsewhere') == 'elsewhere'
 
 
-def test_demo_passes_config_options_to_every_training(tmp_path, monkeypatch):
+def test_seeds_pass_config_options_to_every_training(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(subprocess, 'run', lambda cmd, **kwargs: calls.append(
         (cmd, kwargs)))
+    config = seeds.config_path('demo', 'fcn_r18-d8_demo')
     work_dir = str(tmp_path / 'fcn_seed3')
-    seconds = demo.train('fcn_r18-d8_demo', 3, work_dir,
-                         osp.join(work_dir, 'iter_1500.pth'), 1,
-                         ['optim_wrapper.optimizer.lr=0.05'])
+    seconds = seeds.train(config, 3, work_dir, 1,
+                          ['optim_wrapper.optimizer.lr=0.05'])
     (cmd, kwargs), = calls
     options = cmd[cmd.index('--cfg-options') + 1:]
     assert options == ['randomness.seed=3', 'optim_wrapper.optimizer.lr=0.05']
@@ -112,7 +113,74 @@ def test_demo_passes_config_options_to_every_training(tmp_path, monkeypatch):
     assert kwargs['env']['OMP_NUM_THREADS'] == '1'
     assert seconds is not None
     # a run whose final checkpoint exists is not trained again
-    (tmp_path / 'done.pth').write_bytes(b'')
-    assert demo.train('fcn_r18-d8_demo', 3, work_dir,
-                      str(tmp_path / 'done.pth'), 1, []) is None
+    (tmp_path / 'fcn_seed3' / 'iter_1500.pth').write_bytes(b'')
+    assert seeds.train(config, 3, work_dir, 1, []) is None
     assert len(calls) == 1
+
+
+@pytest.mark.slow
+def test_seeds_trains_evaluates_and_records(tmp_path, demo_data_root):
+    """Two runs of 2 iterations: the record has both, the machine, torch and
+    the date, and renders; a second call trains nothing again."""
+    record = tmp_path / 'demo.json'
+    cmd = [
+        sys.executable,
+        osp.join(BENCHMARKS, 'seeds.py'), 'demo', '--data-root',
+        demo_data_root, '--work-dirs',
+        str(tmp_path / 'runs'), '--json',
+        str(record), '--runs', 'fcn_r18-d8_demo:0', 'fcn_r18-d8_demo:1',
+        '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+        'default_hooks.checkpoint.interval=2',
+        'val_dataloader.dataset.indices=2'
+    ]
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, env=env, check=True).stdout
+    with open(record) as f:
+        written = json.load(f)
+    assert [(r['config'], r['seed'])
+            for r in written['results']] == [('fcn_r18-d8_demo', 0),
+                                             ('fcn_r18-d8_demo', 1)]
+    assert all(r['seconds'] > 0 for r in written['results'])
+    assert written['settings']['val_images'] == 40
+    assert {'machine', 'torch', 'date'} <= set(written)
+    assert seeds.render(written) in out
+    subprocess.run(cmd, capture_output=True, env=env, check=True)
+    with open(record) as f:
+        again = json.load(f)['results']
+    assert [r['seconds'] for r in again] == [None, None]  # not retrained
+    assert [r['mIoU']
+            for r in again] == [r['mIoU'] for r in written['results']]
+
+
+def test_seeds_table_is_computed_from_the_runs():
+
+    def run(config, seed, road, water):
+        return dict(
+            config=config,
+            seed=seed,
+            seconds=1.0,
+            threads=1,
+            mIoU=(road + water) / 2,
+            iou=dict(road=road, water=water))
+
+    record = dict(
+        settings=dict(
+            recipe='demo',
+            cfg_options=[],
+            val_images=4,
+            classes=['road', 'water'],
+            highlight=['water']),
+        date='2026-11-30',
+        machine='m',
+        torch='t',
+        results=[
+            run('a', 0, 90, 70),
+            run('a', 1, 80, 60),
+            run('b', 0, 50, 40)
+        ])
+    lines = seeds.render(record).splitlines()
+    assert lines[
+        3] == '| `a` | 2 | 0: 80.00, 1: 70.00 | 75.00 | 70.00-80.00 | 65.0 |'
+    assert lines[4] == '| `b` | 1 | 0: 45.00 | 45.00 | 45.00-45.00 | 40.0 |'
+    assert lines[-1] == '| `b` | 0 | 45.00 | 50.0 | 40.0 |'
