@@ -1,9 +1,9 @@
 """Per-class IoU of trained models and their predictions as a picture.
 
-Used by ``seeds.py``, which trains the recipes:
-mmseg's ``IoUMetric`` prints per-class IoU in the log only, so they evaluate
-the final weights here, with ``mmseg.apis.inference_model`` and the
-metric's own helpers.
+Used by ``seeds.py``, which trains the recipes: mmseg's ``IoUMetric``
+prints per-class IoU in the log only, so the final weights are evaluated
+here, predicting with ``EncNetInferencer`` (mmseg's inferencer) and counting
+with the metric's own helpers.
 """
 from typing import Dict, List, Sequence, Tuple
 
@@ -17,19 +17,20 @@ def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
     file pairs, by mmseg's ``IoUMetric`` helpers; label values outside
     ``range(len(classes))`` are ignored."""
     import torch
-    from mmengine.config import Config
-    from mmseg.apis import inference_model
     from mmseg.evaluation import IoUMetric
 
-    from mmseg_encnet.apis import init_model
-    net = init_model(Config.fromfile(config), checkpoint)
+    from mmseg_encnet.apis import EncNetInferencer
+    inferencer = EncNetInferencer(config, checkpoint, device='cpu')
+    inferencer.show_progress = False  # one image a call
     num, ignore = len(classes), 255
     areas = []  # intersection, union, prediction, label per class
     for image, label_file in pairs:
         label = torch.from_numpy(np.array(Image.open(label_file))).long()
         label[label >= num] = ignore
-        pred = inference_model(net, image).pred_sem_seg.data[0].cpu()
-        areas.append(IoUMetric.intersect_and_union(pred, label, num, ignore))
+        pred = inferencer(image, return_datasamples=True).pred_sem_seg
+        areas.append(
+            IoUMetric.intersect_and_union(pred.data[0].cpu(), label, num,
+                                          ignore))
     totals = [sum(area[i] for area in areas) for i in range(4)]
     iou = IoUMetric.total_area_to_metrics(*totals, metrics=['mIoU'])['IoU']
     return dict(
@@ -38,6 +39,13 @@ def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
             c: float(v * 100)
             for c, v in zip(classes, iou)
         })
+
+
+def colour(labels: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
+    """(H, W) class ids -> (H, W, 3) BGR; ids outside the palette black."""
+    lut = np.zeros((256, 3), np.uint8)
+    lut[:len(palette)] = np.asarray(palette, np.uint8)[:, ::-1]
+    return lut[labels.astype(np.uint8)]
 
 
 def save_figure(models: Dict[str, Tuple[str, str]],
@@ -49,30 +57,25 @@ def save_figure(models: Dict[str, Tuple[str, str]],
     """Write ``path``: scenes as rows, ``image | ground truth | one column per
     model`` (resized by ``scale``), for ``models`` = {name: (config,
     checkpoint)}; and beside it (``*_presence.png``) the SE-branch presence
-    chart of the first model that has one, on the first scene. Labels
-    outside the palette are black."""
+    chart of the first model that has one, on the first scene."""
     import cv2
-    from mmengine.config import Config
 
-    from mmseg_encnet.apis import (colour_mask, init_model,
-                                   save_presence_chart, segment_with_presence)
-    nets = {
-        name: init_model(Config.fromfile(config), checkpoint)
-        for name, (config, checkpoint) in models.items()
-    }
+    from mmseg_encnet.apis import EncNetInferencer, save_presence_chart
+    inferencers = [
+        EncNetInferencer(config, checkpoint, device='cpu')
+        for config, checkpoint in models.values()
+    ]
+    for inferencer in inferencers:
+        inferencer.show_progress = False  # one image a call
     rows, chart = [], None
     for image, label in pairs:
-        row = [
-            cv2.imread(image),
-            colour_mask(np.array(Image.open(label)), palette)
-        ]
-        for net in nets.values():
-            result, presence = segment_with_presence(net, image)
+        row = [cv2.imread(image), colour(np.array(Image.open(label)), palette)]
+        for inferencer in inferencers:
+            result = inferencer(image, return_datasamples=True)
             row.append(
-                colour_mask(result.pred_sem_seg.data[0].cpu().numpy(),
-                            palette))
-            if chart is None:
-                chart = presence
+                colour(result.pred_sem_seg.data[0].cpu().numpy(), palette))
+            if chart is None and 'presence' in result:
+                chart = result.presence
         rows.append(np.concatenate(row, axis=1))
     grid = np.concatenate(rows, axis=0)
     if scale != 1.0:

@@ -12,7 +12,7 @@ import argparse
 
 import torch
 
-from mmseg_encnet.apis import init_model
+from mmseg_encnet.apis import EncNetInferencer
 from mmseg_encnet.deploy import check_onnx, export_onnx
 
 
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument('--opset', type=int, default=17)
     args = parser.parse_args()
 
-    model = init_model(args.config, args.checkpoint, device='cpu')
+    model = EncNetInferencer(args.config, args.checkpoint, device='cpu').model
     wrapper = export_onnx(model, args.shape, args.out, args.dynamic,
                           args.opset)
     print(f'exported {args.out}')

@@ -1,42 +1,59 @@
 """Segment images with a trained model and draw what EncNet sees.
 
     python tools/infer.py CONFIG CHECKPOINT IMAGES... --out-dir DIR
-        [--device cpu]
+        [--device cpu] [--opacity 0.5] [--batch-size 1]
 
-IMAGES are files, folders or globs. For each image, DIR gets the colour
-mask, an overlay on the image and a chart of the SE branch's class-presence
-probabilities, with the dataset's class names and palette.
+IMAGES are image files or one folder (its images in sorted order). mmseg's
+``MMSegInferencer`` writes the overlays to DIR/vis (named as the images) and
+the label maps (class ids) to DIR/pred (numbered in the order of the images:
+00000000_pred.png, ...); the SE branch's class-presence chart of each image
+goes to DIR/presence (named as the images).
 """
 import argparse
+import os.path as osp
 
 import torch
-from mmengine.utils import ProgressBar
+from mmengine.fileio import list_dir_or_file
 
-from mmseg_encnet.apis import (collect_images, init_model, save_outputs,
-                               segment_with_presence)
+from mmseg_encnet.apis import EncNetInferencer
+
+IMAGES = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff',
+          '.webp')
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('images', nargs='+', help='files, folders or globs')
+    parser.add_argument('images', nargs='+', help='image files or a folder')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument(
         '--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
     parser.add_argument(
         '--opacity', type=float, default=0.5, help='of the mask in overlays')
+    parser.add_argument('--batch-size', type=int, default=1)
     args = parser.parse_args()
+    missing = [path for path in args.images if not osp.exists(path)]
+    if missing:
+        parser.error(f'no such image or folder: {", ".join(missing)}')
+    if len(args.images) > 1 and any(map(osp.isdir, args.images)):
+        parser.error('give image files, or one folder')
 
-    images = collect_images(args.images)
-    model = init_model(args.config, args.checkpoint, device=args.device)
-    progress = ProgressBar(len(images))
-    for image in images:
-        result, presence = segment_with_presence(model, image)
-        save_outputs(image, result, presence, model.dataset_meta, args.out_dir,
-                     args.opacity)
-        progress.update()
-    print(f'\nwrote {len(images)} results to {args.out_dir}')
+    inferencer = EncNetInferencer(
+        args.config, args.checkpoint, device=args.device)
+    inputs = args.images
+    if osp.isdir(args.images[0]):
+        folder = args.images[0]
+        inputs = [
+            osp.join(folder, name) for name in sorted(
+                list_dir_or_file(folder, list_dir=False, suffix=IMAGES))
+        ]
+    inferencer(
+        inputs,
+        out_dir=args.out_dir,
+        opacity=args.opacity,
+        batch_size=args.batch_size)
+    print(f'wrote overlays, label maps and presence charts to {args.out_dir}')
 
 
 if __name__ == '__main__':

@@ -12,6 +12,7 @@ import torch
 from mmengine.config import Config
 from mmseg.apis import MMSegInferencer, inference_model, init_model
 
+from mmseg_encnet.apis import EncNetInferencer
 from mmseg_encnet.datasets.demo_street import (CLASSES, IMAGE_SIZE, PALETTE,
                                                make_scene)
 from mmseg_encnet.deploy import check_onnx, export_onnx
@@ -41,23 +42,33 @@ def model_files(tmp_path_factory):
 
 
 def test_presence_with_sliding_windows_is_the_max_over_windows(model_files):
-    from mmseg_encnet.apis import segment_with_presence
     checkpoint, images = model_files
     cfg = Config.fromfile(CONFIG)
     cfg.model.test_cfg = dict(
         mode='slide', crop_size=(128, 128), stride=(64, 64))
-    model = init_model(cfg, checkpoint, device='cpu')
+    inferencer = EncNetInferencer(cfg, checkpoint, device='cpu')
     windows = []
-    hook = model.decode_head.se_layer.register_forward_hook(
+    hook = inferencer.model.decode_head.se_layer.register_forward_hook(
         lambda _m, _i, out: windows.append(out.detach().sigmoid()))
-    result, presence = segment_with_presence(model,
-                                             osp.join(images, 'scene_0.png'))
+    result = inferencer(
+        osp.join(images, 'scene_0.png'), return_datasamples=True)
     hook.remove()
     assert len(windows) == 3  # 128x256 in 128x128 windows, stride 64
     expected = torch.cat(windows).amax(0).numpy()
-    np.testing.assert_allclose(presence, expected, rtol=1e-6)
-    assert not np.allclose(presence, windows[-1][0].numpy())
-    assert result.pred_sem_seg.data.shape == (1, 128, 256)
+    np.testing.assert_allclose(result.presence, expected, rtol=1e-6)
+
+
+def test_batches_carry_each_images_presence(model_files):
+    """A batch of two: each image's presence is the one it gets alone."""
+    checkpoint, images = model_files
+    inferencer = EncNetInferencer(CONFIG, checkpoint, device='cpu')
+    paths = [osp.join(images, f'scene_{i}.png') for i in range(2)]
+    together = inferencer(paths, batch_size=2, return_datasamples=True)
+    for path, result in zip(paths, together):
+        alone = inferencer(path, return_datasamples=True)
+        np.testing.assert_allclose(
+            result.presence, alone.presence, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(together[0].presence, together[1].presence)
 
 
 def test_mmseg_apis(model_files):
@@ -77,7 +88,7 @@ def test_mmseg_apis(model_files):
 
 
 @pytest.mark.slow
-def test_infer_tool_writes_masks_overlays_and_presence(model_files, tmp_path):
+def test_infer_tool_writes_overlays_labels_and_presence(model_files, tmp_path):
     checkpoint, images = model_files
     out_dir = tmp_path / 'out'
     env = dict(os.environ, PYTHONWARNINGS='ignore')
@@ -91,16 +102,21 @@ def test_infer_tool_writes_masks_overlays_and_presence(model_files, tmp_path):
                             text=True,
                             env=env)
     assert result.returncode == 0, result.stderr[-2000:]
-    written = sorted(os.listdir(out_dir))
-    assert written == [
-        f'scene_{i}_{kind}.png' for i in range(2)
-        for kind in ('mask', 'overlay', 'presence')
-    ]
-    mask = cv2.imread(str(out_dir / 'scene_0_mask.png'))
-    assert mask.shape == (128, 256, 3)
-    # Every mask colour is a palette colour.
-    colours = {tuple(c) for c in mask.reshape(-1, 3)}
-    assert colours <= {tuple(c[::-1]) for c in PALETTE}
+    names = ['scene_0.png', 'scene_1.png']
+    for kind in ('vis', 'presence'):
+        assert sorted(os.listdir(out_dir / kind)) == names
+    assert sorted(os.listdir(
+        out_dir / 'pred')) == ['00000000_pred.png', '00000001_pred.png']
+    assert cv2.imread(str(out_dir / 'vis/scene_0.png')).shape == (128, 256, 3)
+    # the label maps are mmseg's own predictions (inference_model), in the
+    # sorted order of the folder's images
+    model = init_model(CONFIG, checkpoint, device='cpu')
+    for i, name in enumerate(names):
+        labels = cv2.imread(
+            str(out_dir / f'pred/{i:08d}_pred.png'), cv2.IMREAD_UNCHANGED)
+        expected = inference_model(model, osp.join(images, name))
+        np.testing.assert_array_equal(labels,
+                                      expected.pred_sem_seg.data[0].numpy())
 
 
 @pytest.mark.slow
@@ -109,13 +125,14 @@ def test_infer_tool_rejects_missing_images(model_files, tmp_path):
     result = subprocess.run([
         sys.executable,
         osp.join(ROOT, 'tools/infer.py'), CONFIG, checkpoint,
-        str(tmp_path / 'nothing-*.png'), '--out-dir',
+        str(tmp_path / 'nothing.png'), '--out-dir',
         str(tmp_path)
     ],
                             capture_output=True,
                             text=True)
     assert result.returncode != 0
-    assert 'no image found' in result.stderr
+    assert 'no such image or folder: ' in result.stderr
+    assert 'nothing.png' in result.stderr
 
 
 @pytest.mark.parametrize('dynamic', [False, True])
@@ -159,10 +176,9 @@ def unfit_checkpoint(model_files, tmp_path):
 
 @pytest.mark.slow
 def test_unfit_checkpoint_is_an_error_listing_keys(unfit_checkpoint, tmp_path):
-    from mmseg_encnet.apis import init_model as strict_init_model
     keys = r'decode_head\.mystery\.weight(.|\n)*decode_head\.se_layer\.weight'
     with pytest.raises(RuntimeError, match=keys):
-        strict_init_model(CONFIG, unfit_checkpoint)
+        EncNetInferencer(CONFIG, unfit_checkpoint, device='cpu')
     result = subprocess.run([
         sys.executable,
         osp.join(ROOT,
@@ -179,11 +195,17 @@ def test_unfit_checkpoint_is_an_error_listing_keys(unfit_checkpoint, tmp_path):
     assert re.search(keys, result.stderr), result.stderr[-3000:]
 
 
-def test_strict_init_model_reads_classes(model_files):
-    from mmseg_encnet.apis import init_model as strict_init_model
-    model = strict_init_model(CONFIG, model_files[0])
+def test_inferencer_reads_classes_from_checkpoint_or_config(
+        model_files, tmp_path):
+    checkpoint = model_files[0]
+    model = EncNetInferencer(CONFIG, checkpoint, device='cpu').model
     assert model.dataset_meta['classes'] == CLASSES
-    reference = init_model(CONFIG, model_files[0], device='cpu')
+    reference = init_model(CONFIG, checkpoint, device='cpu')
     for (key, value), ref in zip(model.state_dict().items(),
                                  reference.state_dict().values()):
         assert torch.equal(value, ref), key
+    bare = tmp_path / 'bare.pth'  # no meta, as a converted checkpoint
+    torch.save(dict(state_dict=reference.state_dict()), bare)
+    model = EncNetInferencer(CONFIG, str(bare), device='cpu').model
+    assert model.dataset_meta['classes'] == CLASSES  # the config's dataset
+    assert model.dataset_meta['palette'] == PALETTE
