@@ -37,7 +37,7 @@ def cbr(cin, cout, k):
 class AuthorsEncNetHead(nn.Module):
     """PyTorch-Encoding's EncHead (module names as in their checkpoints)."""
 
-    def __init__(self, in_channels, channels, lateral):
+    def __init__(self, in_channels, channels, lateral, codes, num_classes):
         super().__init__()
         self.lateral = lateral
         self.conv5 = nn.Sequential(*cbr(in_channels[-1], channels, 3))
@@ -47,13 +47,13 @@ class AuthorsEncNetHead(nn.Module):
             self.fusion = nn.Sequential(*cbr(3 * channels, channels, 3))
         self.encmodule = nn.Module()
         self.encmodule.encoding = nn.Sequential(
-            *cbr(channels, channels, 1), AuthorsEncoding(channels, CODES),
-            nn.BatchNorm1d(CODES), nn.ReLU())
+            *cbr(channels, channels, 1), AuthorsEncoding(channels, codes),
+            nn.BatchNorm1d(codes), nn.ReLU())
         self.encmodule.fc = nn.Sequential(
             nn.Linear(channels, channels), nn.Sigmoid())
-        self.encmodule.selayer = nn.Linear(channels, NUM_CLASSES)
+        self.encmodule.selayer = nn.Linear(channels, num_classes)
         self.conv6 = nn.Sequential(
-            nn.Dropout2d(0.1), nn.Conv2d(channels, NUM_CLASSES, 1))
+            nn.Dropout2d(0.1), nn.Conv2d(channels, num_classes, 1))
 
     def forward(self, c2, c3, c4):
         feat = self.conv5(c4)
@@ -66,99 +66,169 @@ class AuthorsEncNetHead(nn.Module):
         return self.conv6(out), self.encmodule.selayer(context)
 
 
-class AuthorsEncNet(nn.Module):
+class AuthorsBottleneck(nn.Module):
+    """PyTorch-Encoding's bottleneck (torchvision's, dilated 3x3)."""
 
-    def __init__(self, lateral):
+    def __init__(self, inplanes, planes, stride, dilation, downsample=None):
         super().__init__()
-        self.pretrained = nn.Module()  # only the keys matter for the stem
-        self.head = AuthorsEncNetHead([8, 16, 32], 16, lateral)
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(
+            planes,
+            planes,
+            3,
+            stride,
+            padding=dilation,
+            dilation=dilation,
+            bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.downsample = downsample
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = F.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return F.relu(out +
+                      (x if self.downsample is None else self.downsample(x)))
+
+
+class AuthorsResNetS(nn.Module):
+    """PyTorch-Encoding's dilated ResNet-s: a deep stem of three 3x3 convs
+    (``conv1``, then ``bn1``), output stride 8 (layers 3 and 4 dilated 2 and
+    4, their first blocks 1 and 2), an ImageNet classifier ``fc``."""
+
+    def __init__(self, stem_width, planes, blocks):
+        super().__init__()
+        self.conv1 = nn.Sequential(
+            nn.Conv2d(3, stem_width, 3, 2, 1, bias=False),
+            nn.BatchNorm2d(stem_width), nn.ReLU(),
+            nn.Conv2d(stem_width, stem_width, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(stem_width), nn.ReLU(),
+            nn.Conv2d(stem_width, 2 * stem_width, 3, 1, 1, bias=False))
+        self.bn1 = nn.BatchNorm2d(2 * stem_width)
+        inplanes = 2 * stem_width
+        for i, (n, stride, dilation) in enumerate(
+                zip(blocks, (1, 2, 1, 1), (1, 1, 2, 4))):
+            width = planes * 2**i
+            downsample = nn.Sequential(
+                nn.Conv2d(inplanes, 4 * width, 1, stride, bias=False),
+                nn.BatchNorm2d(4 * width))
+            first = 2 if dilation == 4 else 1
+            layer = [
+                AuthorsBottleneck(inplanes, width, stride, first, downsample)
+            ] + [
+                AuthorsBottleneck(4 * width, width, 1, dilation)
+                for _ in range(n - 1)
+            ]
+            setattr(self, f'layer{i + 1}', nn.Sequential(*layer))
+            inplanes = 4 * width
+        self.fc = nn.Linear(inplanes, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)
+        outs = []
+        for i in range(1, 5):
+            x = getattr(self, f'layer{i}')(x)
+            outs.append(x)
+        return outs
+
+
+class AuthorsEncNet(nn.Module):
+    """PyTorch-Encoding's EncNet: ``pretrained`` backbone, ``head``,
+    ``auxlayer`` (their FCNHead on layer 3)."""
+
+    def __init__(self,
+                 lateral,
+                 stem_width=4,
+                 planes=4,
+                 blocks=(3, 4, 6, 3),
+                 codes=CODES,
+                 num_classes=NUM_CLASSES):
+        super().__init__()
+        self.pretrained = AuthorsResNetS(stem_width, planes, blocks)
+        c = [4 * planes * 2**i for i in range(4)]
+        self.head = AuthorsEncNetHead(c[1:], c[3] // 4, lateral, codes,
+                                      num_classes)
         self.auxlayer = nn.Module()
-        self.auxlayer.conv5 = nn.Sequential(*cbr(16, 4, 3), nn.Dropout2d(0.1),
-                                            nn.Conv2d(4, NUM_CLASSES, 1))
+        self.auxlayer.conv5 = nn.Sequential(
+            *cbr(c[2], c[2] // 4, 3), nn.Dropout2d(0.1),
+            nn.Conv2d(c[2] // 4, num_classes, 1))
 
 
 def our_model_cfg(lateral):
+    """Our EncNet on ResNetV1c-50 at 1/16 of the width, as AuthorsEncNet."""
     bn = dict(type='BN')
     return dict(
         type='EncoderDecoder',
         backbone=dict(
             type='ResNetV1c',
-            depth=18,
+            depth=50,
             stem_channels=8,
             base_channels=4,
             dilations=(1, 1, 2, 4),
             strides=(1, 2, 1, 1),
+            contract_dilation=True,
             norm_cfg=bn),
         decode_head=dict(
             type='mmseg_encnet.EncHead',
-            in_channels=[8, 16, 32],
+            in_channels=[32, 64, 128],
             in_index=(1, 2, 3),
-            channels=16,
+            channels=32,
             num_codes=CODES,
             num_classes=NUM_CLASSES,
             add_lateral=lateral,
             norm_cfg=bn),
         auxiliary_head=dict(
             type='FCNHead',
-            in_channels=16,
+            in_channels=64,
             in_index=2,
-            channels=4,
+            channels=16,
             num_convs=1,
             concat_input=False,
             num_classes=NUM_CLASSES,
             norm_cfg=bn))
 
 
-def authors_checkpoint(model, lateral):
-    """Their state_dict: head/aux from their modules, backbone renamed."""
+def authors_checkpoint(theirs: nn.Module) -> dict:
+    """Their training checkpoint's state_dict (DataParallel's ``module.``),
+    with random weights and BN statistics that are not the initial ones."""
     torch.manual_seed(0)
-    theirs = AuthorsEncNet(lateral)
-    for module in theirs.modules():  # non-trivial BN statistics
+    for module in theirs.modules():
         if isinstance(module, nn.modules.batchnorm._BatchNorm):
             module.running_mean.uniform_(-1, 1)
             module.running_var.uniform_(0.5, 2)
             module.weight.data.uniform_(0.5, 1.5)
             module.bias.data.uniform_(-0.5, 0.5)
-    state = dict(theirs.state_dict())
-    stem = {
-        '0': 'conv1.0',
-        '1': 'conv1.1',
-        '3': 'conv1.3',
-        '4': 'conv1.4',
-        '6': 'conv1.6',
-        '7': 'bn1'
-    }
-    for key, value in model.backbone.state_dict().items():
-        if key.startswith('stem.'):
-            index, rest = key[5:].split('.', 1)
-            key = f'{stem[index]}.{rest}'
-        state[f'pretrained.{key}'] = torch.randn_like(value.float()).to(
-            value.dtype)
-    state['pretrained.fc.weight'] = torch.randn(10, 32)
-    state['pretrained.fc.bias'] = torch.randn(10)
-    return theirs, {f'module.{k}': v for k, v in state.items()}
+    return {f'module.{k}': v for k, v in theirs.state_dict().items()}
+
+
+def assert_same_network(ours: nn.Module, theirs: AuthorsEncNet,
+                        size: int) -> None:
+    """Backbone stages, head (logits, SE) and auxiliary head agree."""
+    ours.eval(), theirs.eval()
+    torch.manual_seed(1)
+    x = torch.randn(2, 3, size, size)
+    with torch.no_grad():
+        feats = ours.backbone(x)
+        ref_feats = theirs.pretrained(x)
+        seg, se = ours.decode_head(feats)
+        ref_seg, ref_se = theirs.head(*ref_feats[1:])
+        aux = ours.auxiliary_head(feats)
+        ref_aux = theirs.auxlayer.conv5(ref_feats[2])
+    for out, ref in zip([*feats, seg, se, aux],
+                        [*ref_feats, ref_seg, ref_se, ref_aux]):
+        torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize('lateral', [False, True])
-def test_converted_weights_reproduce_their_head(lateral):
-    model = MODELS.build(our_model_cfg(lateral)).eval()
-    theirs, checkpoint = authors_checkpoint(model, lateral)
-    converted = convert_pytorch_encoding(checkpoint)
+def test_converted_weights_compute_their_network(lateral):
+    theirs = AuthorsEncNet(lateral)
+    converted = convert_pytorch_encoding(authors_checkpoint(theirs))
+    model = MODELS.build(our_model_cfg(lateral))
     model.load_state_dict(converted, strict=True)
-    theirs.eval()
-
-    torch.manual_seed(1)
-    feats = [torch.randn(2, c, 6, 6) for c in (4, 8, 16, 32)]
-    with torch.no_grad():
-        seg, se = model.decode_head(feats)
-        ref_seg, ref_se = theirs.head(*feats[1:])
-        aux = model.auxiliary_head(feats)
-        ref_aux = theirs.auxlayer.conv5(feats[2])
-    torch.testing.assert_close(seg, ref_seg, rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(se, ref_se, rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(aux, ref_aux, rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(model.backbone.stem[7].running_var,
-                               checkpoint['module.pretrained.bn1.running_var'])
+    assert_same_network(model, theirs, size=48)
 
 
 def test_unknown_keys_are_refused():
@@ -169,43 +239,6 @@ def test_unknown_keys_are_refused():
     }
     with pytest.raises(KeyError, match='2 keys.*head.mystery.weight'):
         convert_pytorch_encoding(checkpoint)
-
-
-# Our key prefix -> the authors' (PyTorch-Encoding) key prefix.
-AUTHORS_PREFIXES = [
-    ('backbone.stem.7.', 'pretrained.bn1.'),
-    ('backbone.stem.', 'pretrained.conv1.'),
-    ('backbone.', 'pretrained.'),
-    ('decode_head.bottleneck.conv.', 'head.conv5.0.'),
-    ('decode_head.bottleneck.bn.', 'head.conv5.1.'),
-    ('decode_head.fusion.conv.', 'head.fusion.0.'),
-    ('decode_head.fusion.bn.', 'head.fusion.1.'),
-    ('decode_head.enc_module.encoding_project.conv.',
-     'head.encmodule.encoding.0.'),
-    ('decode_head.enc_module.encoding_project.bn.',
-     'head.encmodule.encoding.1.'),
-    ('decode_head.enc_module.encoding.0.', 'head.encmodule.encoding.3.'),
-    ('decode_head.enc_module.encoding.1.', 'head.encmodule.encoding.4.'),
-    ('decode_head.enc_module.fc.0.', 'head.encmodule.fc.0.'),
-    ('decode_head.se_layer.', 'head.encmodule.selayer.'),
-    ('decode_head.conv_seg.', 'head.conv6.1.'),
-    ('auxiliary_head.convs.0.conv.', 'auxlayer.conv5.0.'),
-    ('auxiliary_head.convs.0.bn.', 'auxlayer.conv5.1.'),
-    ('auxiliary_head.conv_seg.', 'auxlayer.conv5.4.'),
-]
-
-
-def authors_key(key):
-    for i in range(2):
-        prefix = f'decode_head.lateral_convs.{i}.'
-        if key.startswith(prefix):
-            layer = {'conv': '0', 'bn': '1'}[key[len(prefix):].split('.')[0]]
-            return (f'head.connect.{i}.{layer}.' +
-                    key[len(prefix):].split('.', 1)[1])
-    for ours, theirs in AUTHORS_PREFIXES:
-        if key.startswith(ours):
-            return theirs + key[len(ours):]
-    raise KeyError(key)
 
 
 def build(config):
@@ -230,15 +263,16 @@ def test_tool_detects_the_model_and_names_its_config(tmp_path, depth, lateral,
     expected = osp.join(
         root, 'configs/pytorch_encoding',
         f'encnet_r{depth}s-d8{"-lateral" if lateral else ""}_{dataset}.py')
-    torch.manual_seed(0)
-    reference = build(expected).state_dict()
-    theirs = {
-        f'module.{authors_key(k)}': torch.randn_like(v.float())
-        for k, v in reference.items() if not k.endswith('num_batches_tracked')
-    }
-    theirs['module.pretrained.fc.weight'] = torch.randn(1000, 2048)
+    classes = 59 if 'context' in dataset else 150
+    theirs = AuthorsEncNet(
+        lateral,
+        stem_width=64,
+        planes=64,
+        blocks=(3, 4, 23 if depth == 101 else 6, 3),
+        codes=32,
+        num_classes=classes)
     src, dst = tmp_path / 'theirs.pth', tmp_path / 'ours.pth'
-    torch.save(dict(epoch=50, state_dict=theirs), src)
+    torch.save(dict(epoch=50, state_dict=authors_checkpoint(theirs)), src)
 
     result = subprocess.run([
         sys.executable,
@@ -251,7 +285,6 @@ def test_tool_detects_the_model_and_names_its_config(tmp_path, depth, lateral,
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == f'config: {osp.realpath(expected)}'
-    classes = 59 if 'context' in dataset else 150
     assert (f'ResNet-{depth}s, {"with" if lateral else "without"} lateral '
             f'fusion, {classes} classes') in lines[-2]
 
@@ -261,9 +294,7 @@ def test_tool_detects_the_model_and_names_its_config(tmp_path, depth, lateral,
     missing, unexpected = model.load_state_dict(converted, strict=False)
     assert not unexpected
     assert all(k.endswith('num_batches_tracked') for k in missing)
-    for key, value in model.state_dict().items():
-        if not key.endswith('num_batches_tracked'):
-            assert torch.equal(value, theirs[f'module.{authors_key(key)}'])
+    assert_same_network(model, theirs, size=64)
 
 
 def test_describe_refuses_what_it_does_not_know():
