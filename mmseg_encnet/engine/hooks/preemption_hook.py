@@ -5,7 +5,7 @@ import signal
 import subprocess
 import threading
 from types import FrameType
-from typing import Dict, Optional, Sequence, Set
+from typing import Dict, List, Optional, Sequence, Set
 
 import torch
 from mmengine.dist import all_reduce, barrier, get_world_size
@@ -133,15 +133,33 @@ def _block_in_forked_children(signals: Set[signal.Signals]) -> None:
     _CHILD_SIGNALS.update(signals)
 
 
+_MASK_BEFORE_FORK: List[Set[signal.Signals]] = []
+
+
+def _block_for_the_fork() -> None:
+    """In the parent, just before a fork: block ``_CHILD_SIGNALS``, so that
+    the child is born with them blocked (none can reach it before its
+    signal thread is up); the parent's mask is restored after the fork."""
+    if _CHILD_SIGNALS:
+        _MASK_BEFORE_FORK.append(
+            signal.pthread_sigmask(signal.SIG_BLOCK, _CHILD_SIGNALS))
+
+
+def _unblock_after_the_fork() -> None:
+    if _MASK_BEFORE_FORK:
+        signal.pthread_sigmask(signal.SIG_SETMASK, _MASK_BEFORE_FORK.pop())
+
+
 def _follow_only_the_parent() -> None:
-    """In a forked child: a SIGTERM from the parent ends the process (as
-    PyTorch's loader workers do); the others of ``_CHILD_SIGNALS`` (Slurm's
-    to the whole job) are taken and ignored."""
-    if not _CHILD_SIGNALS:
+    """In a forked child (born with ``_CHILD_SIGNALS`` blocked): a SIGTERM
+    from the parent ends the process (as PyTorch's loader workers do); the
+    others of ``_CHILD_SIGNALS`` (Slurm's to the whole job) are taken and
+    ignored."""
+    if not _MASK_BEFORE_FORK:
         return
     signals = set(_CHILD_SIGNALS)
+    _MASK_BEFORE_FORK.clear()  # the child keeps them blocked
     parent = os.getppid()
-    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
 
     def wait() -> None:
         while True:
@@ -152,7 +170,10 @@ def _follow_only_the_parent() -> None:
     threading.Thread(target=wait, name='signals', daemon=True).start()
 
 
-os.register_at_fork(after_in_child=_follow_only_the_parent)
+os.register_at_fork(
+    before=_block_for_the_fork,
+    after_in_parent=_unblock_after_the_fork,
+    after_in_child=_follow_only_the_parent)
 
 
 def _checkpoint_hook(runner: Runner) -> CheckpointHook:

@@ -98,8 +98,7 @@ def test_forked_children_ignore_a_job_wide_sigterm_but_not_their_parent():
     hook = PreemptionHook()
     context = multiprocessing.get_context('fork')
     child = context.Process(target=_sleep, daemon=True)
-    child.start()
-    time.sleep(0.5)  # the child's signal thread is up
+    child.start()  # born with the signals blocked: no wait needed
     subprocess.run(['kill', '-TERM', str(child.pid)], check=True)
     subprocess.run(['kill', '-USR1', str(child.pid)], check=True)
     child.join(1.0)
@@ -111,7 +110,6 @@ def test_forked_children_ignore_a_job_wide_sigterm_but_not_their_parent():
 
     plain = context.Process(target=_sleep, daemon=True)
     plain.start()
-    time.sleep(0.5)
     subprocess.run(['kill', '-TERM', str(plain.pid)], check=True)
     plain.join(5.0)
     assert plain.exitcode == -signal.SIGTERM
