@@ -40,13 +40,15 @@ def _runs(configs: List[str], seeds: List[int]) -> List[str]:
     return [f'{c}:{s}' for c in configs for s in seeds]
 
 
-# recipe: default runs, the classes each table singles out, figure scale
+# recipe: default runs, the classes each table singles out, the val images
+# (indices, in file name order) and scale of --figure
 RECIPES = {
     'demo':
     dict(
         runs=_runs(['encnet_r18-d8_demo', 'fcn_r18-d8_demo'], range(5)),
         # the classes only the scene tells apart
         highlight=['road', 'water', 'building', 'boathouse'],
+        scenes=[0, 1, 2, 3],
         scale=1.0),
     'camvid':
     dict(
@@ -54,6 +56,7 @@ RECIPES = {
         ['pspnet_r18-d8_camvid:0', 'encnet_r18-d8-nose_camvid:0'],
         # the small objects the paper says the SE-loss helps
         highlight=['pole', 'sign_symbol', 'pedestrian', 'bicyclist'],
+        scenes=[0, 60, 96],  # 0016E5_07959, _08079, _08151
         scale=0.5),
 }
 
@@ -195,8 +198,8 @@ def main() -> None:
         '--scenes',
         nargs='+',
         type=int,
-        default=[0, 1, 2],
-        help='val image indices for --figure')
+        help='val image indices (file name order) for --figure; default: '
+        'the recipe\'s')
     args = parser.parse_args()
     recipe = RECIPES[args.recipe]
     if args.data_root is None and args.recipe == 'camvid':
@@ -244,7 +247,7 @@ def main() -> None:
     print(render(record))
     if args.figure:
         figure(args.recipe, firsts, pairs, classes, palette, args.figure,
-               args.scenes)
+               args.scenes or recipe['scenes'])
         print(f'figure: {args.figure}')
 
 
