@@ -20,6 +20,7 @@ from torch import nn
 from .. import checkpoint as safe_checkpoint
 from ..registry import RUNNERS
 from .config_check import check_config, check_data
+from .hooks import PreemptionHook
 from .launch import setup_distributed
 
 
@@ -101,7 +102,13 @@ class Runner(MMEngineRunner):
 
     def train(self):
         check_data(self.cfg, ('train_dataloader', 'val_dataloader'))
-        return super().train()
+        try:
+            return super().train()
+        except BaseException:  # mmengine calls no hook when a run fails
+            for hook in self.hooks:
+                if isinstance(hook, PreemptionHook):
+                    hook.release()
+            raise
 
     def val(self) -> dict:
         check_data(self.cfg, ('val_dataloader', ))

@@ -64,7 +64,6 @@ class PreemptionHook(Hook):
         self._received = 0  # the last signal number received, 0 for none
         self._stopped_by = 0  # the signal the ranks agreed to stop on
         self._previous: Dict[signal.Signals, object] = {}
-        _block_in_forked_children(set(self.signals))
 
     def _record(self, signum: int, frame: Optional[FrameType]) -> None:
         self._received = signum
@@ -72,6 +71,16 @@ class PreemptionHook(Hook):
     def before_train(self, runner: Runner) -> None:
         for sig in self.signals:
             self._previous[sig] = signal.signal(sig, self._record)
+        _block_in_forked_children(set(self.signals))
+
+    def release(self) -> None:
+        """Give the process its signal handlers back and fork plain children
+        again: at the end of a run that was not stopped by a signal, and
+        (our Runner calls it) of a run that failed."""
+        _block_in_forked_children(set())
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
 
     def after_train_iter(self,
                          runner: Runner,
@@ -98,12 +107,10 @@ class PreemptionHook(Hook):
             f'same --work-dir {runner.work_dir}).')
 
     def after_run(self, runner: Runner) -> None:
-        _block_in_forked_children(set())
         if not self._stopped_by:
-            for sig, handler in self._previous.items():
-                signal.signal(sig, handler)
-            self._previous.clear()
+            self.release()
             return
+        _block_in_forked_children(set())
         # Stopping: the handlers stay, so that the signals Slurm still sends
         # (a requeue ends the job with SIGTERM) do not cut the exit short.
         job = os.environ.get('SLURM_JOB_ID')

@@ -96,6 +96,7 @@ def test_forked_children_ignore_a_job_wide_sigterm_but_not_their_parent():
     """What Slurm does to a job's loader workers (a SIGTERM from another
     process) leaves them running; their parent's terminate() ends them."""
     hook = PreemptionHook()
+    hook.before_train(None)  # the handlers and the children's blocking
     context = multiprocessing.get_context('fork')
     child = context.Process(target=_sleep, daemon=True)
     child.start()  # born with the signals blocked: no wait needed
@@ -107,9 +108,35 @@ def test_forked_children_ignore_a_job_wide_sigterm_but_not_their_parent():
     child.join(5.0)
     assert child.exitcode == 0
     hook.after_run(None)  # the run is over: children are plain again
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
     plain = context.Process(target=_sleep, daemon=True)
     plain.start()
     subprocess.run(['kill', '-TERM', str(plain.pid)], check=True)
     plain.join(5.0)
     assert plain.exitcode == -signal.SIGTERM
+
+
+@pytest.mark.slow
+def test_a_failed_run_gives_the_signals_back(tmp_path, demo_data_root):
+    """mmengine calls no hook when training raises: our Runner releases the
+    hook's handlers, so the process (a notebook, pytest) is as before."""
+    from helpers import demo_runner
+
+    class Fail(Hook):
+
+        def after_train_iter(self, *args, **kwargs):
+            raise RuntimeError('failed at iteration 1')
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGUSR1)}
+    runner = demo_runner(str(tmp_path / 'work'), demo_data_root, 4)
+    runner.register_hook(Fail())
+    with pytest.raises(RuntimeError, match='failed at iteration 1'):
+        runner.train()
+    assert {s: signal.getsignal(s) for s in before} == before
+    child = multiprocessing.get_context('fork').Process(
+        target=_sleep, daemon=True)
+    child.start()
+    subprocess.run(['kill', '-TERM', str(child.pid)], check=True)
+    child.join(5.0)
+    assert child.exitcode == -signal.SIGTERM  # a plain child again
