@@ -81,11 +81,12 @@ def final_checkpoint(config: str, work_dir: str, options: List[str]) -> str:
     return osp.join(work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
 
 
-def train(config: str, seed: int, work_dir: str, threads: int,
+def train(config: str, seed: int, work_dir: str, final: str, threads: int,
           options: List[str]) -> Optional[float]:
-    """Train into ``work_dir`` unless its final checkpoint exists; the wall
-    time in seconds (None when trained before)."""
-    if osp.isfile(final_checkpoint(config, work_dir, options)):
+    """Train into ``work_dir`` unless its ``final`` checkpoint exists; the
+    wall time in seconds (None when trained before). Thread-safe: it reads
+    no config (mmengine's config loading is not)."""
+    if osp.isfile(final):
         return None
     os.makedirs(work_dir, exist_ok=True)
     start = time.perf_counter()
@@ -213,25 +214,23 @@ def main() -> None:
     pairs, classes, palette = val_set(
         config_path(args.recipe, runs[0][0]), data_root)
 
-    def one(run):
-        config, seed = run
-        work_dir = osp.join(work_dirs, f'{config}_seed{seed}')
-        seconds = train(
-            config_path(args.recipe, config), seed, work_dir, threads, options)
-        return work_dir, seconds
-
-    with ThreadPoolExecutor(args.jobs) as pool:
-        trained = list(pool.map(one, runs))
-    results, firsts = [], {}
-    for (config, seed), (work_dir, seconds) in zip(runs, trained):
+    jobs = []  # (config path, seed, work dir, final checkpoint)
+    for config, seed in runs:
         path = config_path(args.recipe, config)
-        final = final_checkpoint(path, work_dir, options)
+        work_dir = osp.join(work_dirs, f'{config}_seed{seed}')
+        jobs.append(
+            (path, seed, work_dir, final_checkpoint(path, work_dir, options)))
+    with ThreadPoolExecutor(args.jobs) as pool:
+        seconds = list(
+            pool.map(lambda job: train(*job, threads, options), jobs))
+    results, firsts = [], {}
+    for (config, seed), (path, _, _, final), wall in zip(runs, jobs, seconds):
         firsts.setdefault(config, final)
         results.append(
             dict(
                 config=config,
                 seed=seed,
-                seconds=seconds,
+                seconds=wall,
                 threads=threads,
                 **_evaluate.evaluate(path, final, pairs, classes)))
     record = _measure.make_record(

@@ -104,7 +104,10 @@ def test_seeds_pass_config_options_to_every_training(tmp_path, monkeypatch):
         (cmd, kwargs)))
     config = seeds.config_path('demo', 'fcn_r18-d8_demo')
     work_dir = str(tmp_path / 'fcn_seed3')
-    seconds = seeds.train(config, 3, work_dir, 1,
+    final = seeds.final_checkpoint(config, work_dir,
+                                   ['optim_wrapper.optimizer.lr=0.05'])
+    assert final == osp.join(work_dir, 'iter_1500.pth')
+    seconds = seeds.train(config, 3, work_dir, final, 1,
                           ['optim_wrapper.optimizer.lr=0.05'])
     (cmd, kwargs), = calls
     options = cmd[cmd.index('--cfg-options') + 1:]
@@ -114,23 +117,24 @@ def test_seeds_pass_config_options_to_every_training(tmp_path, monkeypatch):
     assert seconds is not None
     # a run whose final checkpoint exists is not trained again
     (tmp_path / 'fcn_seed3' / 'iter_1500.pth').write_bytes(b'')
-    assert seeds.train(config, 3, work_dir, 1, []) is None
+    assert seeds.train(config, 3, work_dir, final, 1, []) is None
     assert len(calls) == 1
 
 
 @pytest.mark.slow
 def test_seeds_trains_evaluates_and_records(tmp_path, demo_data_root):
-    """Two runs of 2 iterations: the record has both, the machine, torch and
-    the date, and renders; a second call trains nothing again."""
+    """Two runs of 2 iterations, two at a time: the record has both, the
+    machine, torch and the date, and renders; a second call trains nothing
+    again."""
     record = tmp_path / 'demo.json'
     cmd = [
         sys.executable,
         osp.join(BENCHMARKS, 'seeds.py'), 'demo', '--data-root',
         demo_data_root, '--work-dirs',
         str(tmp_path / 'runs'), '--json',
-        str(record), '--runs', 'fcn_r18-d8_demo:0', 'fcn_r18-d8_demo:1',
-        '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
-        'default_hooks.checkpoint.interval=2',
+        str(record), '--jobs', '2', '--runs', 'fcn_r18-d8_demo:0',
+        'fcn_r18-d8_demo:1', '--cfg-options', 'train_cfg.max_iters=2',
+        'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
         'val_dataloader.dataset.indices=2'
     ]
     env = dict(os.environ, PYTHONWARNINGS='ignore')
