@@ -64,6 +64,9 @@ class PreemptionHook(Hook):
         self._received = 0  # the last signal number received, 0 for none
         self._stopped_by = 0  # the signal the ranks agreed to stop on
         self._previous: Dict[signal.Signals, object] = {}
+        # From now on: the train loop forks its loader workers before any
+        # hook's before_train is called.
+        _block_in_forked_children(set(self.signals))
 
     def _record(self, signum: int, frame: Optional[FrameType]) -> None:
         self._received = signum
@@ -71,7 +74,6 @@ class PreemptionHook(Hook):
     def before_train(self, runner: Runner) -> None:
         for sig in self.signals:
             self._previous[sig] = signal.signal(sig, self._record)
-        _block_in_forked_children(set(self.signals))
 
     def release(self) -> None:
         """Give the process its signal handlers back and fork plain children
