@@ -33,12 +33,29 @@ class EncNetInferencer(MMSegInferencer):
 
     def __call__(self,
                  inputs,
+                 return_datasamples: bool = False,
+                 batch_size: int = 1,
+                 return_vis: bool = False,
+                 show: bool = False,
+                 wait_time: int = 0,
                  out_dir: str = '',
+                 img_out_dir: str = 'vis',
+                 pred_out_dir: str = 'pred',
                  presence_out_dir: str = 'presence',
                  **kwargs) -> dict:
+        """mmseg's call (same arguments, in the same order); with
+        ``out_dir``, the presence charts go to ``out_dir/presence_out_dir``.
+        """
         return super().__call__(
             inputs,
-            out_dir=out_dir,
+            return_datasamples,
+            batch_size,
+            return_vis,
+            show,
+            wait_time,
+            out_dir,
+            img_out_dir,
+            pred_out_dir,
             presence_out_dir=osp.join(out_dir, presence_out_dir)
             if out_dir else '',
             **kwargs)

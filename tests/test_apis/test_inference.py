@@ -209,3 +209,12 @@ def test_inferencer_reads_classes_from_checkpoint_or_config(
     model = EncNetInferencer(CONFIG, str(bare), device='cpu').model
     assert model.dataset_meta['classes'] == CLASSES  # the config's dataset
     assert model.dataset_meta['palette'] == PALETTE
+
+
+def test_inferencer_is_called_as_mmsegs():
+    """mmseg's arguments in mmseg's order (positional calls keep working),
+    then ours."""
+    import inspect
+    theirs = list(inspect.signature(MMSegInferencer.__call__).parameters)
+    ours = list(inspect.signature(EncNetInferencer.__call__).parameters)
+    assert ours == theirs[:-1] + ['presence_out_dir', 'kwargs']
