@@ -76,10 +76,14 @@ class PreemptionHook(Hook):
             self._previous[sig] = signal.signal(sig, self._record)
 
     def release(self) -> None:
-        """Give the process its signal handlers back and fork plain children
-        again: at the end of a run that was not stopped by a signal, and
-        (our Runner calls it) of a run that failed."""
+        """At the end of a run (our Runner calls it for a failed one too):
+        fork plain children again and give the process its signal handlers
+        back, except after a stop by a signal, whose handlers stay until the
+        process exits so that the signals Slurm still sends (a requeue ends
+        the job with SIGTERM) do not cut the exit short."""
         _block_in_forked_children(set())
+        if self._stopped_by:
+            return
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
         self._previous.clear()
@@ -109,12 +113,9 @@ class PreemptionHook(Hook):
             f'same --work-dir {runner.work_dir}).')
 
     def after_run(self, runner: Runner) -> None:
+        self.release()
         if not self._stopped_by:
-            self.release()
             return
-        _block_in_forked_children(set())
-        # Stopping: the handlers stay, so that the signals Slurm still sends
-        # (a requeue ends the job with SIGTERM) do not cut the exit short.
         job = os.environ.get('SLURM_JOB_ID')
         if (self._stopped_by in self.requeue_signals and job
                 and runner.rank == 0):

@@ -45,6 +45,11 @@ def train_until_signal(tmp_path, data_root, signum):
     }
     with pytest.raises(SystemExit) as stop:
         runner.train()
+    # Stopped by a signal: the handlers stay until the process exits, so that
+    # Slurm's later signals (a requeue ends the job with SIGTERM) do not cut
+    # the exit short.
+    assert all(
+        signal.getsignal(s) != handler for s, handler in previous.items())
     for s, handler in previous.items():
         signal.signal(s, handler)
     return runner, stop.value.code, work_dir
