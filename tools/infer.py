@@ -3,7 +3,7 @@
     python tools/infer.py CONFIG CHECKPOINT IMAGES... --out-dir DIR
         [--device cpu] [--opacity 0.5] [--batch-size 1]
 
-IMAGES are image files or one folder (its images in sorted order). mmseg's
+IMAGES are image files or one folder (its files in sorted order). mmseg's
 ``MMSegInferencer`` writes the overlays to DIR/vis (named as the images) and
 the label maps (class ids) to DIR/pred (numbered in the order of the images:
 00000000_pred.png, ...); the SE branch's class-presence chart of each image
@@ -13,12 +13,8 @@ import argparse
 import os.path as osp
 
 import torch
-from mmengine.fileio import list_dir_or_file
 
 from mmseg_encnet.apis import EncNetInferencer
-
-IMAGES = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff',
-          '.webp')
 
 
 def main() -> None:
@@ -41,15 +37,8 @@ def main() -> None:
 
     inferencer = EncNetInferencer(
         args.config, args.checkpoint, device=args.device)
-    inputs = args.images
-    if osp.isdir(args.images[0]):
-        folder = args.images[0]
-        inputs = [
-            osp.join(folder, name) for name in sorted(
-                list_dir_or_file(folder, list_dir=False, suffix=IMAGES))
-        ]
     inferencer(
-        inputs,
+        args.images[0] if len(args.images) == 1 else args.images,
         out_dir=args.out_dir,
         opacity=args.opacity,
         batch_size=args.batch_size)

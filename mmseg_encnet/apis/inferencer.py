@@ -28,6 +28,8 @@ class EncNetInferencer(MMSegInferencer):
       partly random model).
     - class names and palette come from the checkpoint, else from the
       config's test dataset (mmseg would take Cityscapes').
+    - a folder's files are taken in sorted order (mmengine lists them in
+      directory order), so the numbered label maps are reproducible.
     """
     visualize_kwargs = MMSegInferencer.visualize_kwargs | {'presence_out_dir'}
 
@@ -59,6 +61,11 @@ class EncNetInferencer(MMSegInferencer):
             presence_out_dir=osp.join(out_dir, presence_out_dir)
             if out_dir else '',
             **kwargs)
+
+    def _inputs_to_list(self, inputs) -> list:
+        listed = super()._inputs_to_list(inputs)
+        return sorted(listed) if isinstance(
+            inputs, str) and osp.isdir(inputs) else listed
 
     def _load_weights_to_model(self, model: nn.Module,
                                checkpoint: Optional[dict], cfg) -> None:

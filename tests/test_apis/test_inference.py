@@ -218,3 +218,14 @@ def test_inferencer_is_called_as_mmsegs():
     theirs = list(inspect.signature(MMSegInferencer.__call__).parameters)
     ours = list(inspect.signature(EncNetInferencer.__call__).parameters)
     assert ours == theirs[:-1] + ['presence_out_dir', 'kwargs']
+
+
+def test_a_folder_is_taken_in_sorted_order(model_files, tmp_path):
+    """mmengine lists a folder in directory order; the numbered label maps
+    follow the inputs, so the inferencer sorts them."""
+    names = [f'{i:02d}.png' for i in range(20)]
+    for name in reversed(names):
+        (tmp_path / name).write_bytes(b'')
+    inferencer = EncNetInferencer(CONFIG, model_files[0], device='cpu')
+    assert inferencer._inputs_to_list(
+        str(tmp_path)) == [str(tmp_path / name) for name in names]
