@@ -1,5 +1,9 @@
+from .cross_entropy_loss import CrossEntropyLoss
 from .enc_head import EncHead, EncModule
 from .encoding import Encoding
 from .se_loss import SELoss, class_presence
 
-__all__ = ['Encoding', 'EncModule', 'EncHead', 'SELoss', 'class_presence']
+__all__ = [
+    'CrossEntropyLoss', 'Encoding', 'EncModule', 'EncHead', 'SELoss',
+    'class_presence'
+]
