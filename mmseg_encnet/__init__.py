@@ -8,13 +8,15 @@ a restricted unpickler (see :mod:`mmseg_encnet.checkpoint`).
 from .checkpoint import use_safe_loaders
 from .datasets import DemoStreetDataset
 from .engine import TrainingCurveHook
-from .models import EncHead, EncModule, Encoding, SELoss, class_presence
+from .models import (CrossEntropyLoss, EncHead, EncModule, Encoding, SELoss,
+                     class_presence)
 from .registry import DATASETS, HOOKS, MODELS
 
 use_safe_loaders()
 
 __version__ = '0.1.0'
 __all__ = [
-    'MODELS', 'DATASETS', 'HOOKS', 'Encoding', 'EncModule', 'EncHead',
-    'SELoss', 'class_presence', 'DemoStreetDataset', 'TrainingCurveHook'
+    'MODELS', 'DATASETS', 'HOOKS', 'CrossEntropyLoss', 'Encoding',
+    'EncModule', 'EncHead', 'SELoss', 'class_presence', 'DemoStreetDataset',
+    'TrainingCurveHook'
 ]

@@ -1,7 +1,8 @@
 from .camvid import CamVidDataset
-from .demo_street import CLASSES, DemoStreetDataset, make_demo_data, make_scene
+from .demo_street import DemoStreetDataset, make_demo_data, make_scene
+from .siftflow import SiftFlowDataset
 
 __all__ = [
-    'CamVidDataset', 'CLASSES', 'DemoStreetDataset', 'make_demo_data',
+    'CamVidDataset', 'DemoStreetDataset', 'SiftFlowDataset', 'make_demo_data',
     'make_scene'
 ]
