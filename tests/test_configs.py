@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmseg.registry import MODELS
 
-from mmseg_encnet import EncHead, SELoss
+from mmseg_encnet import CrossEntropyLoss, EncHead, SELoss
 from helpers import ROOT  # noqa: E402
 
 CONFIGS = sorted(
@@ -26,6 +26,7 @@ NUM_CLASSES = {
     'pascal-context-480': 60,
     'demo': 7,
     'camvid': 11,
+    'siftflow': 33,
     'encnet_r50.py': 19,
 }
 
@@ -124,6 +125,10 @@ def test_config_builds(path):
         assert isinstance(model.auxiliary_head, EncHead)
         assert model.auxiliary_head.use_se_loss
     assert model.auxiliary_head.num_classes == num_classes
+    if 'siftflow' in path:  # class-weighted, beside ignored pixels
+        for head in (model.decode_head, model.auxiliary_head):
+            assert isinstance(head.loss_decode, CrossEntropyLoss)
+            assert len(head.loss_decode.class_weight) == num_classes
     depth = 101 if 'r101' in path else 18 if 'r18' in path else 50
     assert model.backbone.depth == depth
     assert model.backbone.dilations == (1, 1, 2, 4)
