@@ -13,8 +13,10 @@ from PIL import Image
 
 def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
              classes: Sequence[str]) -> Dict:
-    """mIoU and IoU per class (%) of ``checkpoint`` on ``(image, label)``
-    file pairs, by mmseg's ``IoUMetric`` helpers; label values outside
+    """Pixel accuracy (aAcc), mIoU, mean class accuracy (mAcc) and IoU and
+    accuracy per class (%) of ``checkpoint`` on ``(image, label)`` file
+    pairs, by mmseg's ``IoUMetric`` helpers (classes absent from the labels
+    are left out of the means, as there); label values outside
     ``range(len(classes))`` are ignored."""
     import torch
     from mmseg.evaluation import IoUMetric
@@ -32,13 +34,16 @@ def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
             IoUMetric.intersect_and_union(pred.data[0].cpu(), label, num,
                                           ignore))
     totals = [sum(area[i] for area in areas) for i in range(4)]
-    iou = IoUMetric.total_area_to_metrics(*totals, metrics=['mIoU'])['IoU']
+    metrics = IoUMetric.total_area_to_metrics(*totals, metrics=['mIoU'])
+    iou, acc = metrics['IoU'], metrics['Acc']
     return dict(
+        aAcc=float(metrics['aAcc']) * 100,
         mIoU=float(np.nanmean(iou) * 100),
-        iou={
-            c: float(v * 100)
-            for c, v in zip(classes, iou)
-        })
+        mAcc=float(np.nanmean(acc) * 100),
+        iou={c: float(v * 100)
+             for c, v in zip(classes, iou)},
+        acc={c: float(v * 100)
+             for c, v in zip(classes, acc)})
 
 
 def colour(labels: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:

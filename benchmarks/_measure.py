@@ -120,19 +120,22 @@ def median_round(rounds: List[dict]) -> dict:
     return sorted(rounds, key=lambda r: r['seconds'])[(len(rounds) - 1) // 2]
 
 
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else the platform's."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            return next(
+                line.split(':', 1)[1].strip() for line in f
+                if line.startswith('model name'))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
 def machine(device: str) -> str:
     if device == 'cuda':
         return (f'{torch.cuda.get_device_name()}, CUDA {torch.version.cuda}'
                 f', {os.cpu_count()} CPU cores')
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            cpu = next(
-                line.split(':', 1)[1].strip() for line in f
-                if line.startswith('model name'))
-    except (OSError, StopIteration):
-        pass
-    return f'{cpu}, {torch.get_num_threads()} threads'
+    return f'{cpu_name()}, {torch.get_num_threads()} threads'
 
 
 def make_record(benchmark: str, settings: dict, results: dict) -> dict:

@@ -2,32 +2,38 @@
 
     python benchmarks/seeds.py demo [--jobs 2] [--figure PNG]
     python benchmarks/seeds.py camvid [--data-root ../shared/camvid]
+    python benchmarks/seeds.py siftflow [--data-root data/siftflow]
     python benchmarks/seeds.py RECIPE --runs CONFIG:SEED ... \\
         [--cfg-options KEY=VALUE ...] [--work-dirs DIR] [--json PATH]
 
 Each run ``CONFIG:SEED`` trains ``configs/<recipe>/<CONFIG>.py`` with
 ``tools/train.py`` (a run whose final checkpoint exists is not trained again;
 ``--jobs N`` trains N at a time, each on ``cores / N`` threads), then its
-final weights are evaluated on the recipe's whole val images (per-class IoU
-by mmseg's ``IoUMetric`` helpers). The raw record (every run with its wall
-time and threads, the machine, torch and the date) goes to ``--json``;
-``run_all.py --render`` renders its tables, as this script prints them.
+final weights are evaluated on the recipe's whole val images (aAcc, mIoU,
+mAcc and per-class IoU by mmseg's ``IoUMetric`` helpers). Runs accumulate
+in the raw record at ``--json``: a run already there is not trained or
+evaluated again, and the record is saved after every run, each with its
+wall time, threads, machine, torch and date. ``run_all.py --render``
+renders its tables, as this script prints them.
 ``--figure`` draws val scenes as rows, image | ground truth | one column
 per config (its first run), with EncNet's presence chart beside it
 (``*_presence.png``) and, for the demo, its training curves
 (``*_curves.png``).
 """
 import argparse
+import json
 import os
 import os.path as osp
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional
 
 import numpy as np
+import torch
 from mmengine.config import Config, DictAction
 
 import _evaluate
@@ -58,7 +64,24 @@ RECIPES = {
         highlight=['pole', 'sign_symbol', 'pedestrian', 'bicyclist'],
         scenes=[0, 60, 96],  # 0016E5_07959, _08079, _08151
         scale=0.5),
+    'siftflow':
+    dict(
+        runs=_runs(
+            ['encnet_r18-d8_siftflow', 'fcn_r18-d8_siftflow'], [0, 1, 2]) + [
+                'encnet_r18-d8-nose_siftflow:0',
+                'encnet_r18-d8-k32_siftflow:0', 'pspnet_r18-d8_siftflow:0'
+            ],
+        # classes whose presence depends on the scene, and rare ones
+        highlight=['sea', 'river', 'field', 'sand', 'person', 'boat'],
+        # coast, highway, insidecity, mountain, street (file name order)
+        scenes=[0, 64, 96, 128, 192],
+        scale=1.0),
 }
+# the converted data by default; converted from the release when absent
+DATA_ROOTS = dict(
+    camvid=osp.join(ROOT, '..', 'shared', 'camvid'),
+    siftflow=osp.join(ROOT, 'data', 'siftflow'))
+RELEASES = dict(siftflow=osp.join(ROOT, '..', 'shared', 'siftflow'))
 
 
 def config_path(recipe: str, name: str) -> str:
@@ -122,30 +145,55 @@ def val_set(config: str, data_root: Optional[str]):
     return pairs, dataset.metainfo['classes'], dataset.metainfo['palette']
 
 
+def _where(record: dict) -> str:
+    """When and where: the record's, or the runs' own (dates as a range)."""
+    runs = record['results']
+    if not all('date' in r for r in runs):
+        return (f"({record['date']}, {record['machine']}, "
+                f"torch {record['torch']})")
+    dates = sorted({r['date'] for r in runs})
+    span = dates[0] if len(dates) == 1 else f'{dates[0]} to {dates[-1]}'
+    return (f"({span}, {', '.join(sorted({r['machine'] for r in runs}))}, "
+            f"torch {', '.join(sorted({r['torch'] for r in runs}))})")
+
+
+def _mean_spread(values: List[float]) -> List[str]:
+    return [f'{np.mean(values):.2f}', f'{min(values):.2f}-{max(values):.2f}']
+
+
 def render(record: dict) -> str:
-    """Per config: runs, val mIoU per seed, mean, spread and the singled-out
-    classes (mean over runs); then every class of every run."""
+    """Per config: runs, val mIoU per seed, mean and spread (and of mAcc and
+    aAcc where the record has them), the singled-out classes' IoU (mean
+    over runs); then every class of every run."""
     s, runs = record['settings'], record['results']
-    where = f"({record['date']}, {record['machine']}, torch {record['torch']})"
+    where = _where(record)
+    accuracy = all('mAcc' in r for r in runs)
     options = ' '.join(s['cfg_options'])
     what = s['recipe'] + (f' with {options}' if options else '')
     caption = (f"{what}: val mIoU (%) of the final weights on "
                f"{s['val_images']} val images {where}")
     high = s['highlight']
+    extra = ['mAcc', 'mAcc min-max', 'aAcc', 'aAcc min-max', 'minutes'
+             ] if accuracy else []
     rows = [
         caption, '| config | runs | val mIoU by seed | mean | min-max | ' +
-        ' | '.join(high) + ' |',
-        '| --- | ---: | --- | ---: | --- |' + ' ---: |' * len(high)
+        ''.join(f'{c} | ' for c in extra) + ' | '.join(high) + ' |',
+        '| --- | ---: | --- | ---: | --- |' + ' ---: | --- |' *
+        (len(extra) // 2) + ' ---: |' * (len(high) + len(extra) % 2)
     ]
     for config in dict.fromkeys(r['config'] for r in runs):
         mine = [r for r in runs if r['config'] == config]
-        mious = [r['mIoU'] for r in mine]
         cells = [
             f'`{config}`',
             str(len(mine)),
             ', '.join(f"{r['seed']}: {r['mIoU']:.2f}" for r in mine),
-            f'{np.mean(mious):.2f}', f'{min(mious):.2f}-{max(mious):.2f}'
+            *_mean_spread([r['mIoU'] for r in mine])
         ]
+        if accuracy:
+            cells += _mean_spread([r['mAcc'] for r in mine])
+            cells += _mean_spread([r['aAcc'] for r in mine])
+            minutes = [r['seconds'] / 60 for r in mine if r['seconds']]
+            cells.append(f'{max(minutes):.0f}' if minutes else '-')
         cells += [f"{np.mean([r['iou'][c] for r in mine]):.1f}" for c in high]
         rows.append('| ' + ' | '.join(cells) + ' |')
     classes = s['classes']
@@ -180,12 +228,27 @@ def figure(recipe: str, firsts: Dict[str, str], pairs: List, classes, palette,
         shutil.copyfile(curves, path.replace('.png', '_curves.png'))
 
 
+def load_record(path: str, settings: dict) -> dict:
+    """The record at ``path`` if it has these settings, else a new one."""
+    if osp.isfile(path):
+        with open(path) as f:
+            record = json.load(f)
+        if record['settings'] != settings:
+            raise SystemExit(f'{path} holds runs of other settings '
+                             f"({record['settings']}); name another --json")
+        return record
+    return _measure.make_record('seeds', settings, [])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('recipe', choices=list(RECIPES))
     parser.add_argument('--runs', nargs='+', help='CONFIG:SEED entries')
     parser.add_argument(
-        '--data-root', help='the dataset (CamVid: ../shared/camvid)')
+        '--data-root',
+        help='the dataset (default: ' +
+        ', '.join(f'{k}: {osp.relpath(v, ROOT)}'
+                  for k, v in DATA_ROOTS.items()) + ')')
     parser.add_argument('--jobs', type=int, default=1)
     parser.add_argument('--work-dirs', help='default work_dirs/<recipe>')
     parser.add_argument(
@@ -193,7 +256,8 @@ def main() -> None:
         nargs='+',
         default=[],
         help='KEY=VALUE config options for every training')
-    parser.add_argument('--json', help='raw record, default <work-dirs>.json')
+    parser.add_argument(
+        '--json', help='raw record to add to, default <work-dirs>.json')
     parser.add_argument('--figure', help='PNG of val scenes and predictions')
     parser.add_argument(
         '--scenes',
@@ -203,9 +267,15 @@ def main() -> None:
         'the recipe\'s')
     args = parser.parse_args()
     recipe = RECIPES[args.recipe]
-    if args.data_root is None and args.recipe == 'camvid':
-        args.data_root = osp.join(ROOT, '..', 'shared', 'camvid')
-    data_root = args.data_root and osp.realpath(args.data_root)
+    data_root = args.data_root or DATA_ROOTS.get(args.recipe)
+    data_root = data_root and osp.realpath(data_root)
+    if data_root and not osp.isdir(data_root) and args.recipe in RELEASES:
+        subprocess.run([
+            sys.executable,
+            osp.join(ROOT, 'tools', 'dataset_converters', f'{args.recipe}.py'),
+            RELEASES[args.recipe], '--out', data_root
+        ],
+                       check=True)
     work_dirs = args.work_dirs or osp.join('work_dirs', args.recipe)
     options = data_options(data_root) + args.cfg_options
     runs = [(c, int(s)) for c, _, s in (r.partition(':')
@@ -213,38 +283,60 @@ def main() -> None:
     threads = max((os.cpu_count() or 1) // args.jobs, 1)
     pairs, classes, palette = val_set(
         config_path(args.recipe, runs[0][0]), data_root)
-
-    jobs = []  # (config path, seed, work dir, final checkpoint)
-    for config, seed in runs:
-        path = config_path(args.recipe, config)
-        work_dir = osp.join(work_dirs, f'{config}_seed{seed}')
-        jobs.append(
-            (path, seed, work_dir, final_checkpoint(path, work_dir, options)))
-    with ThreadPoolExecutor(args.jobs) as pool:
-        seconds = list(
-            pool.map(lambda job: train(*job, threads, options), jobs))
-    results, firsts = [], {}
-    for (config, seed), (path, _, _, final), wall in zip(runs, jobs, seconds):
-        firsts.setdefault(config, final)
-        results.append(
-            dict(
-                config=config,
-                seed=seed,
-                seconds=wall,
-                threads=threads,
-                **_evaluate.evaluate(path, final, pairs, classes)))
-    record = _measure.make_record(
-        'seeds',
+    json_path = args.json or f'{work_dirs}.json'
+    record = load_record(
+        json_path,
         dict(
             recipe=args.recipe,
             cfg_options=args.cfg_options,
             val_images=len(pairs),
             classes=list(classes),
             highlight=recipe['highlight'],
-            device='cpu'), results)
-    _measure.save(record, args.json or f'{work_dirs}.json')
+            device='cpu'))
+    done = {(r['config'], r['seed']) for r in record['results']}
+
+    jobs = []  # (config, seed, config path, work dir, final checkpoint)
+    for config, seed in runs:
+        path = config_path(args.recipe, config)
+        work_dir = osp.join(work_dirs, f'{config}_seed{seed}')
+        if (config, seed) not in done:
+            jobs.append((config, seed, path, work_dir,
+                         final_checkpoint(path, work_dir, options)))
+    lock = threading.Lock()
+
+    def run(job) -> None:
+        """Train, evaluate, add to the record and save it."""
+        config, seed, path, work_dir, final = job
+        wall = train(path, seed, work_dir, final, threads, options)
+        with lock:  # evaluation reads configs: not thread-safe
+            metrics = _evaluate.evaluate(path, final, pairs, classes)
+            record['results'].append(
+                dict(
+                    config=config,
+                    seed=seed,
+                    seconds=wall,
+                    threads=threads,
+                    machine=f'{_measure.cpu_name()}, {threads} threads',
+                    torch=torch.__version__,
+                    date=time.strftime('%Y-%m-%d'),
+                    **metrics))
+            _measure.save(record, json_path)
+            print(
+                f"{config}:{seed}: val aAcc {metrics['aAcc']:.2f}, mIoU "
+                f"{metrics['mIoU']:.2f}, mAcc {metrics['mAcc']:.2f}",
+                flush=True)
+
+    with ThreadPoolExecutor(args.jobs) as pool:
+        list(pool.map(run, jobs))
     print(render(record))
     if args.figure:
+        firsts = {}  # config: the final checkpoint of its first run here
+        for config, seed in runs:
+            final = final_checkpoint(
+                config_path(args.recipe, config),
+                osp.join(work_dirs, f'{config}_seed{seed}'), options)
+            if config not in firsts and osp.isfile(final):
+                firsts[config] = final
         figure(args.recipe, firsts, pairs, classes, palette, args.figure,
                args.scenes or recipe['scenes'])
         print(f'figure: {args.figure}')
