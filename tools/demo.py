@@ -21,7 +21,7 @@ def main() -> None:
         '--config', default='configs/demo/encnet_r18-d8_demo.py')
     args, train_args = parser.parse_known_args()
     start = time.perf_counter()
-    runner = train.main([args.config, *train_args])
+    runner = train.train([args.config, *train_args])
     minutes, seconds = divmod(round(time.perf_counter() - start), 60)
 
     name = osp.splitext(osp.basename(args.config))[0]

@@ -4,5 +4,5 @@
 # tools/demo.py (e.g. --config configs/demo/fcn_r18-d8_demo.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup_env.sh
+bash .dev_scripts/setup_env.sh
 PYTHONWARNINGS=ignore "${VENV:-.venv}/bin/python" tools/demo.py "$@"

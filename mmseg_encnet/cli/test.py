@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmseg.registry import RUNNERS
 
 from ..engine import Runner
-from ..engine.launch import add_common_args, load_config
+from .common import add_common_args, load_config
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -6,7 +6,7 @@ import torch
 from mmseg.registry import RUNNERS
 
 from ..engine import Runner
-from ..engine.launch import add_common_args, load_config
+from .common import add_common_args, load_config
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -25,7 +25,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[List[str]] = None) -> Runner:
+def train(argv: Optional[List[str]] = None) -> Runner:
     """Train as the command line says; the runner, once trained."""
     args = parse_args(argv)
     cfg = load_config(args)
@@ -40,6 +40,12 @@ def main(argv: Optional[List[str]] = None) -> Runner:
         RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
     runner.train()
     return runner
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """``tools/train.py`` and ``mmseg-encnet-train`` (a console script's
+    exit status is what its function returns)."""
+    train(argv)
 
 
 if __name__ == '__main__':

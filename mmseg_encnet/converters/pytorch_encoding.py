@@ -111,7 +111,7 @@ def config_for(checkpoint: EncNetCheckpoint) -> str:
             f'datasets here are {sorted(DATASETS)} classes (Pascal Context '
             '59, ADE20K); start from configs/pytorch_encoding/ with '
             f'model.decode_head.num_classes={checkpoint.num_classes}')
-    name = (f'encnet_r{checkpoint.depth}s-d8'
+    name = (f'encnet_r{checkpoint.depth}s-d8-authors'
             f'{"-lateral" if checkpoint.lateral else ""}_'
             f'{DATASETS[checkpoint.num_classes]}.py')
     package = osp.dirname(osp.dirname(osp.abspath(__file__)))

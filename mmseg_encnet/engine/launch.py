@@ -1,7 +1,5 @@
-"""What the train and test tools share: arguments and config loading;
-the distributed set-up (Slurm rendezvous, gloo on CPUs) that our Runner
-applies."""
-import argparse
+"""The distributed set-up that our Runner applies: the Slurm rendezvous
+and gloo on machines without CUDA."""
 import os
 import os.path as osp
 import subprocess
@@ -10,52 +8,13 @@ from typing import Dict, Mapping
 
 import torch
 import torch.distributed as torch_dist
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.logging import print_log
 
 # Slurm jobs without MASTER_PORT meet on PORT_BASE + job id % PORT_RANGE:
 # below Linux's ephemeral ports (32768-60999), so no client socket holds it.
 PORT_BASE = 12000
 PORT_RANGE = 20000
-
-
-def add_common_args(parser: argparse.ArgumentParser) -> None:
-    """The arguments mmseg's tools share: work dir, options, launcher."""
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as key=value pairs '
-        '(nested keys with dots, lists as key="[a,b]")')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torch.distributed.launch passes --local-rank (--local_rank before 2.0)
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-
-
-def load_config(args: argparse.Namespace) -> Config:
-    """Read ``args.config`` and apply the command line on top of it.
-
-    The work dir is, in this order: ``--work-dir``, ``work_dir`` of the
-    config, ``./work_dirs/<config name>``.
-    """
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    return cfg
 
 
 def slurm_environment(env: Mapping[str, str]) -> Dict[str, str]:

@@ -11,7 +11,7 @@ from typing import Optional
 import torch
 from mmengine.config import Config
 from mmengine.dist import master_only
-from mmengine.model import is_model_wrapper
+from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.runner import BaseLoop, CheckpointLoader
 from mmengine.runner import Runner as MMEngineRunner
 from mmengine.runner import find_latest_checkpoint
@@ -44,6 +44,8 @@ class Runner(MMEngineRunner):
       ``slurm`` launchers use gloo (:func:`.launch.setup_distributed`);
     - ``compile`` in the config compiles the network's forward
       (:func:`compile_network`), not the whole training step;
+    - distributed on CPUs, SyncBN layers (mmseg's GPU configs) run as BN,
+      which DDP accepts there;
     - ``channels_last = True`` in the config puts the model's 4-D weights,
       and with them its convolutions' outputs, in channels-last memory
       format before the model is wrapped (distributed wrappers register the
@@ -65,6 +67,12 @@ class Runner(MMEngineRunner):
                    model: torch.nn.Module) -> torch.nn.Module:
         if self.cfg.get('channels_last'):
             model = model.to(memory_format=torch.channels_last)
+        if self.distributed and not torch.cuda.is_available():
+            # DDP refuses SyncBN off GPUs (mmengine reverts it only when not
+            # distributed): each CPU rank normalises its own batch instead
+            model = revert_sync_batchnorm(model)
+            self.logger.warning('no CUDA: SyncBN layers run as BN, over '
+                                'each rank\'s own batch')
         return super().wrap_model(model_wrapper_cfg, model)
 
     def load_checkpoint(self,

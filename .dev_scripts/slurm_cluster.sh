@@ -2,9 +2,9 @@
 # A real two-node Slurm cluster on this one machine, for the Slurm tests and
 # CI (and for trying the cluster tools without a cluster):
 #
-#   sudo bash tools/slurm_cluster.sh up     # install if missing, configure, start
-#   sudo bash tools/slurm_cluster.sh down   # stop the daemons that `up` started
-#   bash tools/slurm_cluster.sh status      # sinfo, or exit 1 when it is down
+#   sudo bash .dev_scripts/slurm_cluster.sh up     # install if missing, configure, start
+#   sudo bash .dev_scripts/slurm_cluster.sh down   # stop the daemons that `up` started
+#   bash .dev_scripts/slurm_cluster.sh status      # sinfo, or exit 1 when it is down
 #
 # Two slurmd (nodes n1 and n2, each on its own port, both on 127.0.0.1),
 # slurmctld and munged, all as root; partition `debug` (default) with both
@@ -17,7 +17,7 @@
 set -euo pipefail
 DIR="${SLURM_CLUSTER_DIR:-/tmp/mmseg_encnet_slurm}"
 CONF=/etc/slurm/slurm.conf
-MARK="# written by mmseg_encnet tools/slurm_cluster.sh"
+MARK="# written by mmseg_encnet .dev_scripts/slurm_cluster.sh"
 CPUS="${SLURM_NODE_CPUS:-4}"  # per node; more than the machine has is fine
 say() { echo "[slurm_cluster] $*"; }
 

@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 TORCH_SPEC="${TORCH_SPEC:-torch==2.13.0}"
 stamp="$VENV/.mmseg_encnet-installed"
-want="$( (cat pyproject.toml tools/setup_env.sh; echo "$TORCH_SPEC") | sha1sum | cut -d' ' -f1)"
+want="$( (cat pyproject.toml .dev_scripts/setup_env.sh; echo "$TORCH_SPEC") | sha1sum | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     exit 0
 fi

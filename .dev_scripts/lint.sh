@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Lint as OpenMMLab's pre-commit does (settings in setup.cfg): flake8, isort
 # and yapf over the code; exits non-zero and shows the diff when a file is
-# off. `bash tools/lint.sh --fix` rewrites the imports and the formatting.
-# Uses the venv of tools/setup_env.sh (VENV), installing the pinned tools
+# off. `bash .dev_scripts/lint.sh --fix` rewrites the imports and the formatting.
+# Uses the venv of .dev_scripts/setup_env.sh (VENV), installing the pinned tools
 # (pinned here, so that every machine formats alike) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

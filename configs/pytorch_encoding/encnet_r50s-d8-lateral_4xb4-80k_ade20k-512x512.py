@@ -1,3 +1,0 @@
-# encnet_r50s-d8_4xb4-80k_ade20k-512x512.py with lateral fusion of stages 2 and 3 (the authors' lateral=True).
-_base_ = './encnet_r50s-d8_4xb4-80k_ade20k-512x512.py'
-model = dict(decode_head=dict(add_lateral=True))
