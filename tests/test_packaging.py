@@ -258,3 +258,21 @@ def test_shipped_configs_by_name(installed, project):
     out = run(['mim', 'search', 'mmseg_encnet', '--model', 'encnet'], env,
               project)
     assert zoo in out and 'encnet_r101-d8_4xb4-160k_ade20k-512x512' in out
+
+
+@pytest.mark.slurm
+def test_mim_train_with_the_slurm_launcher(installed, project, cluster):
+    """mim's srun line on a partition without GPUs: mim always asks for
+    --gres=gpu:N, which --srun-args --gres=none (srun takes the last)
+    withdraws; one rank per node, meeting across n1 and n2 on the CPUs."""
+    _, _, env, _ = installed
+    out = run([
+        'mim', 'train', 'mmseg_encnet', 'small.py', '--launcher', 'slurm',
+        '--gpus', '2', '--gpus-per-node', '1', '--partition', 'debug',
+        '--srun-args', '--gres=none --time=10', '--work-dir', 'slurm_run'
+    ], env, project)
+    assert re.search(r'Training command is srun -p debug --gres=gpu:1 '
+                     r'--ntasks=2 --ntasks-per-node=1', out), out[-3000:]
+    ranks = re.findall(r'rank (\d) of 2 on node (n\d)', out)
+    assert sorted(ranks) == [('0', 'n1'), ('1', 'n2')]
+    trained_by_us(osp.join(project, 'slurm_run'))

@@ -1,4 +1,5 @@
-"""The cluster tools on a live two-node Slurm cluster (.dev_scripts/slurm_cluster.sh).
+"""The cluster tools on a live two-node Slurm cluster (the ``cluster``
+fixture of conftest.py: .dev_scripts/slurm_cluster.sh).
 
 Every run here trains the demo config on 2 ranks, one per node, for
 ``ITERS`` iterations with a checkpoint every ``INTERVAL``; the uninterrupted
@@ -20,38 +21,10 @@ from mmseg_encnet.datasets.demo_street import make_demo_data
 from helpers import ROOT  # noqa: E402
 
 TOOLS = osp.join(ROOT, 'tools')
-CLUSTER = osp.join(ROOT, '.dev_scripts', 'slurm_cluster.sh')
 CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
 ITERS, INTERVAL = 30, 8
 
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
-
-
-def cluster_is_up() -> bool:
-    return subprocess.run(
-        ['bash', CLUSTER, 'status'],
-        capture_output=True).returncode == 0
-
-
-@pytest.fixture(scope='module')
-def cluster():
-    """The two-node cluster: the one that is up, else one started here (as
-    root) and stopped afterwards."""
-    started = False
-    if not cluster_is_up() and os.geteuid() == 0:
-        started = subprocess.run(
-            ['bash', CLUSTER, 'up'],
-            capture_output=True,
-            timeout=600).returncode == 0
-    if not cluster_is_up():
-        message = ('no Slurm cluster: `sudo bash .dev_scripts/slurm_cluster.sh up` '
-                   'starts one')
-        if os.environ.get('CI') == 'true':
-            pytest.fail(message)
-        pytest.skip(message)
-    yield
-    if started:
-        subprocess.run(['bash', CLUSTER, 'down'])
 
 
 @pytest.fixture(scope='module')
