@@ -62,8 +62,8 @@ def test_config_resolves_as_recorded(path):
     """Refactoring the configs' inheritance must not change what they mean.
 
     ``tests/data/resolved_configs.json`` holds the digest of every config as
-    resolved before the configs became deltas on shared bases; a change of
-    meaning is deliberate only with a new record (``python
+    resolved (bases merged); a change of meaning is deliberate only with a
+    new record (``python
     tests/test_configs.py --record``).
     """
     with open(RESOLVED) as f:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Distributed training on one or more nodes: dist_train.sh CONFIG GPUS [ARGS]
 # With CUDA: NCCL, one process per GPU. Without CUDA: gloo, GPUS processes
-# on the CPU (mmseg_encnet.engine.launch.setup_cpu_distributed).
+# on the CPU (mmseg_encnet.engine.launch.setup_distributed).
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}

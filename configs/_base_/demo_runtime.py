@@ -1,10 +1,9 @@
 # Schedule and runtime of the CPU demo: a few minutes on 2 cores, from
 # scratch (no pretrained weights can be downloaded), in bfloat16 autocast
-# (mmseg_encnet.BF16OptimWrapper), evaluated every 300 iterations. At
-# lr 0.05 without clipping, seed 0 had a loss spike near iteration 600 that
-# left the context branch dead (the SE-loss back at the class prior for good,
-# 69.8 mIoU at the end): hence half that lr and gradients clipped at norm 5
-# (a logged step's norm is about 1, the largest seen near 5).
+# (mmseg_encnet.BF16OptimWrapper), evaluated every 300 iterations. Half the
+# CamVid lr and gradients clipped at norm 5 (a logged step's norm is about
+# 1): at lr 0.05 unclipped a loss spike can leave EncNet's context branch
+# dead for good (docs/demo.md).
 _base_ = ['./cpu_runtime.py', './datasets/demo_street.py']
 max_iters = 1500
 optim_wrapper = dict(

@@ -50,7 +50,7 @@ _PARAMS = ('weight', 'bias', 'running_mean', 'running_var',
            'num_batches_tracked', 'codewords', 'scale')
 
 # Datasets of the authors' models, by number of classes: our config suffix.
-DATASETS = {
+SUFFIX_BY_CLASSES = {
     59: '4xb4-80k_pascal-context-59-480x480',
     150: '4xb4-80k_ade20k-512x512'
 }
@@ -105,15 +105,15 @@ def config_for(checkpoint: EncNetCheckpoint) -> str:
     Raises:
         ValueError: No config is shipped for its number of classes.
     """
-    if checkpoint.num_classes not in DATASETS:
+    if checkpoint.num_classes not in SUFFIX_BY_CLASSES:
         raise ValueError(
             f'no config is shipped for {checkpoint}: the authors\' '
-            f'datasets here are {sorted(DATASETS)} classes (Pascal Context '
+            f'datasets here are {sorted(SUFFIX_BY_CLASSES)} classes (Pascal Context '
             '59, ADE20K); start from configs/pytorch_encoding/ with '
             f'model.decode_head.num_classes={checkpoint.num_classes}')
     name = (f'encnet_r{checkpoint.depth}s-d8-authors'
             f'{"-lateral" if checkpoint.lateral else ""}_'
-            f'{DATASETS[checkpoint.num_classes]}.py')
+            f'{SUFFIX_BY_CLASSES[checkpoint.num_classes]}.py')
     package = osp.dirname(osp.dirname(osp.abspath(__file__)))
     return osp.realpath(
         osp.join(package, '.mim', 'configs', 'pytorch_encoding', name))

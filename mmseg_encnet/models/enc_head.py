@@ -10,15 +10,24 @@ SE-loss targets are computed once, without a per-image loop, with the head's
 from typing import List, Optional, Tuple, Union
 
 import torch
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.decode_heads.enc_head import EncHead as MMSegEncHead
 from mmseg.models.decode_heads.enc_head import EncModule as MMSegEncModule
 from mmseg.utils import ConfigType, OptConfigType, SampleList
-from torch import Tensor
+from torch import Tensor, nn
 
 from ..registry import MODELS
 from .encoding import Encoding
 from .se_loss import class_presence
+
+
+def same_weights(built: nn.Module, cls: type, *args, **kwargs) -> nn.Module:
+    """``cls(*args, **kwargs)`` with the weights of ``built``, an mmseg module
+    of the same parameters, and the random state as ``built`` left it: the
+    network's initial weights for a seed stay mmseg's."""
+    with torch.random.fork_rng(devices=[]):
+        module = cls(*args, **kwargs)
+    module.load_state_dict(built.state_dict())
+    return module
 
 
 class EncModule(MMSegEncModule):
@@ -46,15 +55,8 @@ class EncModule(MMSegEncModule):
         act_cfg: ConfigType = dict(type='ReLU')
     ) -> None:
         super().__init__(in_channels, num_codes, conv_cfg, norm_cfg, act_cfg)
-        self.from_mmseg(self)
-
-    @staticmethod
-    def from_mmseg(module: MMSegEncModule) -> 'EncModule':
-        """Give an mmseg ``EncModule`` our forwards, in place: the very same
-        parameters and initial draws (the subclasses add no state)."""
-        module.__class__ = EncModule
-        module.encoding[0].__class__ = Encoding
-        return module
+        self.encoding[0] = same_weights(self.encoding[0], Encoding,
+                                        in_channels, num_codes)
 
     def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         """Encode the context of ``x`` and reweight its channels.
@@ -112,34 +114,47 @@ class EncHead(MMSegEncHead):
                              f'{num_codes}')
         super().__init__(num_codes, use_se_loss, add_lateral, loss_se_decode,
                          **kwargs)
-        EncModule.from_mmseg(self.enc_module)
+        self.enc_module = same_weights(
+            self.enc_module,
+            EncModule,
+            self.channels,
+            num_codes,
+            conv_cfg=self.conv_cfg,
+            norm_cfg=self.norm_cfg,
+            act_cfg=self.act_cfg)
+
+    def _convert_to_onehot_labels(self, seg_label: Tensor,
+                                  num_classes: int) -> Tensor:
+        """Class-presence targets (N, num_classes) of labels (N, [1,] H, W).
+
+        Override: vectorised and with the head's ``ignore_index`` (mmseg's
+        loops over the images and counts any value in ``[0, C)``).
+        """
+        return class_presence(seg_label, num_classes, self.ignore_index)
 
     def loss_by_feat(self, seg_logits: Union[Tensor, Tuple[Tensor, Tensor]],
                      batch_data_samples: SampleList) -> dict:
-        """Pixel losses, plus the SE loss with ``use_se_loss``.
+        """mmseg's pixel and SE losses, the SE loss keyed by its
+        ``loss_name`` (``loss_se`` where that is the pixel loss's).
 
-        The labels are checked first (with or without SE loss): a value
-        outside ``[0, num_classes)`` that is not ``ignore_index`` is a
-        ``ValueError`` naming the label files, not an index error later.
+        Labels outside ``[0, num_classes)`` that are not ``ignore_index`` are
+        a ``ValueError`` naming the label files, with or without SE loss.
         """
         seg_label = self._stack_batch_gt(batch_data_samples).squeeze(1)
-        try:
-            presence = class_presence(seg_label, self.num_classes,
-                                      self.ignore_index)
+        try:  # checks the values
+            class_presence(seg_label, self.num_classes, self.ignore_index)
         except ValueError as error:
             raise ValueError(
                 f'{error} Label files: '
                 f'{self._bad_label_files(seg_label, batch_data_samples)}'
             ) from error
-        if not self.use_se_loss:
-            return BaseDecodeHead.loss_by_feat(self, seg_logits,
-                                               batch_data_samples)
-        seg_logits, se_logits = seg_logits
-        losses = BaseDecodeHead.loss_by_feat(self, seg_logits,
-                                             batch_data_samples)
+        if not self.use_se_loss:  # mmseg's unpacks (seg, se) logits here too
+            return super(MMSegEncHead, self).loss_by_feat(
+                seg_logits, batch_data_samples)
+        losses = super().loss_by_feat(seg_logits, batch_data_samples)
         name = getattr(self.loss_se_decode, 'loss_name', 'loss_se')
-        losses['loss_se' if name in losses else name] = self.loss_se_decode(
-            se_logits, presence.to(se_logits.dtype))
+        if name not in losses:
+            losses[name] = losses.pop('loss_se')
         return losses
 
     def _bad_label_files(self, seg_label: Tensor,

@@ -211,13 +211,26 @@ def test_inferencer_reads_classes_from_checkpoint_or_config(
     assert model.dataset_meta['palette'] == PALETTE
 
 
-def test_inferencer_is_called_as_mmsegs():
-    """mmseg's arguments in mmseg's order (positional calls keep working),
-    then ours."""
-    import inspect
-    theirs = list(inspect.signature(MMSegInferencer.__call__).parameters)
-    ours = list(inspect.signature(EncNetInferencer.__call__).parameters)
-    assert ours == theirs[:-1] + ['presence_out_dir', 'kwargs']
+def test_inferencer_is_called_as_mmsegs(model_files, tmp_path):
+    """mmseg's arguments in mmseg's order: a positional call writes what
+    MMSegInferencer writes for it (label maps equal), plus the presence."""
+    checkpoint, images = model_files
+    # inputs, return_datasamples, batch_size, return_vis, show, wait_time,
+    # out_dir
+    args = (images, False, 1, False, False, 0)
+    MMSegInferencer(CONFIG, checkpoint, device='cpu')(*args,
+                                                      str(tmp_path / 'mmseg'))
+    EncNetInferencer(CONFIG, checkpoint, device='cpu')(*args,
+                                                       str(tmp_path / 'ours'))
+    for folder in ('vis', 'pred'):
+        theirs = sorted(os.listdir(tmp_path / 'mmseg' / folder))
+        assert sorted(os.listdir(tmp_path / 'ours' / folder)) == theirs
+        assert len(theirs) == 2
+    for name in os.listdir(tmp_path / 'mmseg' / 'pred'):
+        assert np.array_equal(
+            cv2.imread(str(tmp_path / 'mmseg' / 'pred' / name)),
+            cv2.imread(str(tmp_path / 'ours' / 'pred' / name)))
+    assert len(os.listdir(tmp_path / 'ours' / 'presence')) == 2
 
 
 def test_a_folder_is_taken_in_sorted_order(model_files, tmp_path):

@@ -19,8 +19,14 @@ def load(path='configs/encnet_r50.py'):
     'configs/encnet/encnet_r101-d8_4xb4-80k_ade20k-512x512.py',
     'configs/encnet/encnet_r50-d8-se34_4xb2-40k_cityscapes-512x1024.py'
 ])
-def test_shipped_configs_pass(path):
-    check_config(load(path))
+def test_shipped_configs_pass_and_their_heads_are_checked(path):
+    """Each passes; the same config with a head that does not fit its
+    backbone does not."""
+    cfg = load(path)
+    check_config(cfg)
+    cfg.model.decode_head.in_channels = 7
+    with pytest.raises(ConfigError, match='model.decode_head.in_channels'):
+        check_config(cfg)
 
 
 def test_backbone_channels_on_meta_device():

@@ -8,7 +8,7 @@ from mmseg.models.decode_heads.enc_head import EncHead as MMSegEncHead
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from mmseg_encnet import EncHead, SELoss
+from mmseg_encnet import EncHead, Encoding, SELoss
 
 BN = dict(type='BN')
 
@@ -148,10 +148,21 @@ def test_default_se_loss_equals_mmseg_se_loss():
     torch.testing.assert_close(our_loss, their_loss, rtol=1e-5, atol=1e-6)
 
 
-def test_both_heads_registered():
-    assert MODELS.get('EncHead') is MMSegEncHead
-    assert MODELS.get('mmseg_encnet.EncHead') is EncHead
-    assert MODELS.get('mmseg_encnet.SELoss') is SELoss
+@pytest.mark.parametrize('add_lateral', [False, True])
+def test_a_seed_gives_mmsegs_initial_weights(add_lateral):
+    """Same weights for the same seed, and the random state left as mmseg's
+    head leaves it (so the rest of a network initialises alike)."""
+    torch.manual_seed(8)
+    theirs = MODELS.build(head_cfg(type='EncHead', add_lateral=add_lateral))
+    their_next = torch.rand(4)
+    torch.manual_seed(8)
+    ours = MODELS.build(head_cfg(add_lateral=add_lateral))
+    our_next = torch.rand(4)
+    assert isinstance(ours.enc_module.encoding[0], Encoding)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for key, value in theirs.state_dict().items():
+        assert torch.equal(ours.state_dict()[key], value), key
+    assert torch.equal(our_next, their_next)
 
 
 def test_autocast_bf16_head():
