@@ -34,12 +34,11 @@ from mmengine.dist import get_dist_info
 from mmengine.fileio import get_file_backend
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader, find_latest_checkpoint
-from mmengine.runner.checkpoint import (_get_mmengine_home,
-                                        _process_mmcls_checkpoint,
-                                        get_deprecated_model_names,
+from mmengine.runner.checkpoint import (get_deprecated_model_names,
                                         get_external_models, get_mmcls_models,
                                         get_torchvision_models)
-from torch._weights_only_unpickler import _get_allowed_globals
+
+from .compat import mmengine_home, process_mmcls_checkpoint, torch_safe_globals
 
 try:  # numpy >= 2
     from numpy._core import multiarray
@@ -65,7 +64,7 @@ def history_buffer_method(owner: object, name: str) -> Callable:
 @functools.lru_cache(maxsize=1)
 def allowed_globals() -> Dict[str, Any]:
     """``'module.name'`` -> object for every global a checkpoint may name."""
-    allowed = dict(_get_allowed_globals())
+    allowed = dict(torch_safe_globals())
     allowed['_codecs.encode'] = _codecs_encode  # bytes, pickle protocol 2
     allowed['builtins.set'] = set
     allowed['builtins.getattr'] = history_buffer_method
@@ -172,7 +171,7 @@ def load_from_openmmlab(filename: str, map_location=None) -> Any:
     location = get_external_models()[name]
     if not location.startswith(('http://', 'https://')):
         return load_from_local(
-            osp.join(_get_mmengine_home(), location), map_location)
+            osp.join(mmengine_home(), location), map_location)
     return load_from_http(location, map_location)
 
 
@@ -183,7 +182,7 @@ def load_from_torchvision(filename: str, map_location=None) -> Any:
 
 def load_from_mmcls(filename: str, map_location=None) -> Any:
     url = get_mmcls_models()[filename.split('://', 1)[1]]
-    return _process_mmcls_checkpoint(load_from_http(url, map_location))
+    return process_mmcls_checkpoint(load_from_http(url, map_location))
 
 
 def load_from_petrel(filename: str, map_location=None) -> Any:

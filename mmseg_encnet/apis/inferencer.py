@@ -1,11 +1,12 @@
 """mmseg's inferencer, plus what EncNet's SE branch believes is in a scene."""
 import os
 import os.path as osp
+import re
 from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
-from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from mmengine.runner import load_state_dict
 from mmseg.apis import MMSegInferencer
 from mmseg.registry import DATASETS
 from torch import nn
@@ -70,7 +71,13 @@ class EncNetInferencer(MMSegInferencer):
     def _load_weights_to_model(self, model: nn.Module,
                                checkpoint: Optional[dict], cfg) -> None:
         if checkpoint is not None:
-            _load_checkpoint_to_model(model, checkpoint, strict=True)
+            state_dict = checkpoint.get('state_dict', checkpoint)
+            load_state_dict(
+                model, {
+                    re.sub(r'^module\.', '', key): value
+                    for key, value in state_dict.items()
+                },
+                strict=True)
             meta = checkpoint.setdefault('meta', {})
             if 'dataset_meta' not in meta and 'CLASSES' not in meta:
                 dataset = cfg.test_dataloader.dataset

@@ -88,7 +88,7 @@ class Runner(MMEngineRunner):
         return super().load_checkpoint(
             filename, map_location, strict=strict or not training, **kwargs)
 
-    def _maybe_compile(self, target: str) -> None:
+    def _maybe_compile(self, target: str) -> None:  # compat.COMPILE_METHOD
         """``compile`` of the config (``True``, or ``torch.compile``'s
         arguments as a dict) compiles the network's forward
         (:func:`compile_network`), not mmengine's whole ``train_step``."""

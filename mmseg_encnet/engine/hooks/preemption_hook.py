@@ -12,6 +12,7 @@ from mmengine.dist import all_reduce, barrier, get_world_size
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.runner import Runner
 
+from ...compat import save_checkpoint_now
 from ...registry import HOOKS
 
 
@@ -103,7 +104,7 @@ class PreemptionHook(Hook):
         step = runner.iter + 1
         name = checkpoint_hook.filename_tmpl.format(step)
         if not (checkpoint_hook.last_ckpt or '').endswith(name):
-            checkpoint_hook._save_checkpoint(runner)
+            save_checkpoint_now(checkpoint_hook, runner)
         barrier()  # rank 0's checkpoint is complete before any rank exits
         runner.train_loop.stop_training = True
         runner.logger.warning(
