@@ -40,10 +40,14 @@ def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
         aAcc=float(metrics['aAcc']) * 100,
         mIoU=float(np.nanmean(iou) * 100),
         mAcc=float(np.nanmean(acc) * 100),
-        iou={c: float(v * 100)
-             for c, v in zip(classes, iou)},
-        acc={c: float(v * 100)
-             for c, v in zip(classes, acc)})
+        iou={
+            c: float(v * 100)
+            for c, v in zip(classes, iou)
+        },
+        acc={
+            c: float(v * 100)
+            for c, v in zip(classes, acc)
+        })
 
 
 def colour(labels: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:

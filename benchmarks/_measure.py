@@ -8,6 +8,7 @@ of every variant, into a raw record that a script writes with ``--json`` and
 renders as Markdown (``run_all.py`` renders ``results.md`` from those files
 alone).
 """
+import argparse
 import json
 import os
 import platform
@@ -114,6 +115,35 @@ def compare(script: str, variants: Dict[str, List[str]],
     return runs
 
 
+def odd_rounds(value: str) -> int:
+    """``--rounds``: an odd number, at least 3, so a median round exists."""
+    rounds = int(value)
+    if rounds < 3 or rounds % 2 == 0:
+        raise argparse.ArgumentTypeError(
+            f'--rounds must be odd and at least 3 (a median round), got '
+            f'{rounds}')
+    return rounds
+
+
+def add_rounds_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        '--rounds',
+        type=odd_rounds,
+        default=3,
+        help='alternating rounds (odd, >= 3; the median round is reported)')
+
+
+def rounds_label(rounds: int, what: str = 'rounds') -> str:
+    """How the reported round was chosen, for captions: the median of an odd
+    count; records of an even count say what they report instead."""
+    if rounds >= 3 and rounds % 2:
+        return f'median of {rounds} alternating {what}'
+    if rounds == 1:
+        return f'one {what[:-1]} only (re-measure with --rounds 3)'
+    return (f'{rounds} alternating {what}, the lower middle one reported '
+            '(an even count: re-measure with --rounds 3)')
+
+
 def median_round(rounds: List[dict]) -> dict:
     """The round with the median ``seconds`` (lower median for even counts),
     so that its other fields come from the same round."""
@@ -166,6 +196,6 @@ def spread(rounds: List[dict],
 
 def header(record: dict, what: str) -> str:
     s = record['settings']
-    return (f"{what}, {s['device']}, median of {s['steps']} steps x "
-            f"{s['rounds']} alternating rounds ({record['date']}, "
+    return (f"{what}, {s['device']}, median of {s['steps']} steps, "
+            f"{rounds_label(s['rounds'])} ({record['date']}, "
             f"{record['machine']}, torch {record['torch']})")

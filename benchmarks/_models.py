@@ -83,9 +83,8 @@ def random_batch(height: int,
 
 def variant_rows(results: Dict[str, List[dict]], variants: List[str],
                  time_cell: Callable[[float], str]) -> List[str]:
-    """Table cells per variant: ``variant | model | time_cell(seconds) |
-    seconds min-max over rounds | memory (MiB) | time and memory relative
-    to the first variant |``, from each variant's median round."""
+    """Table cells per variant (see :func:`variant_header`), from each
+    variant's median round."""
     base = median_round(results[variants[0]])
     rows = []
     for variant in variants:
@@ -95,8 +94,21 @@ def variant_rows(results: Dict[str, List[dict]], variants: List[str],
             f"{time_cell(r['seconds'])} | {spread(results[variant])} | "
             f"{r['memory'] / 2**20:.0f} | "
             f"{r['seconds'] / base['seconds']:.2f}x | "
+            f"{base['seconds'] / r['seconds']:.2f}x | "
             f"{r['memory'] / max(base['memory'], 1):.2f}x |")
     return rows
+
+
+def variant_header(lead: List[str], time: str, spread: str,
+                   ref: str) -> List[str]:
+    """Header lines of tables of :func:`variant_rows` (after ``lead``
+    columns): model, ``time``, its ``spread``, memory, ratios to ``ref``."""
+    names = [
+        *lead, 'model', time, spread, 'peak memory growth (MiB)',
+        f'time / {ref}', f'speed-up over {ref}', f'memory / {ref}'
+    ]
+    aligns = ['---'] * (len(lead) + 1) + ['---:', '---'] + ['---:'] * 4
+    return ['| ' + ' | '.join(names) + ' |', '| ' + ' | '.join(aligns) + ' |']
 
 
 def add_variant_args(parser: argparse.ArgumentParser) -> None:

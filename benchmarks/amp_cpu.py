@@ -11,7 +11,7 @@ left out), the first window's (how long compiling took shows there) and the
 training loss at the last iteration (mmengine's mean over the last logging
 window), each against the first mode (float32).
 
-    python benchmarks/amp_cpu.py [--iters 60] [--rounds 2]
+    python benchmarks/amp_cpu.py [--iters 60] [--rounds 3]
         [--modes float32 bfloat16 ...] [--json raw.json]
 """
 import argparse
@@ -24,7 +24,8 @@ import subprocess
 import sys
 import tempfile
 
-from _measure import make_record, save, spread
+from _measure import (add_rounds_argument, make_record, rounds_label, save,
+                      spread)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/encnet_r18-d8_demo.py')
@@ -84,7 +85,7 @@ def render(record: dict) -> str:
     }
     lines = [
         f"Demo training (EncNet-R18-D8 half width, 128x256, batch 4), "
-        f"{s['iters']} iterations, median of {s['rounds']} alternating runs "
+        f"{s['iters']} iterations, {rounds_label(s['rounds'], 'runs')} "
         f"({record['date']}, {record['machine']}, torch {record['torch']})",
         f"| mode | s / iteration | min-max over runs | speed-up | "
         f"s / iteration, first 10 | loss at iteration {s['iters']} | "
@@ -105,7 +106,7 @@ def render(record: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--iters', type=int, default=60)
-    parser.add_argument('--rounds', type=int, default=2)
+    add_rounds_argument(parser)
     parser.add_argument(
         '--modes', nargs='+', choices=list(MODES), default=list(MODES))
     parser.add_argument('--json', help='write the raw record here')

@@ -9,7 +9,7 @@ before the first step on CPU; peak allocated on CUDA), their ratios, and the
 largest difference in output and gradients, relative to the largest
 magnitude of mmseg's.
 
-    python benchmarks/encoding.py [--steps 5 --rounds 2] [--device cuda]
+    python benchmarks/encoding.py [--steps 5 --rounds 3] [--device cuda]
         [--input bn-relu|unit] [--json raw.json]
 """
 import argparse
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import torch
 
-from _measure import (MemoryMeter, compare, default_device, header,
-                      make_record, measurement, median_round, save, spread,
-                      step_times)
+from _measure import (MemoryMeter, add_rounds_argument, compare,
+                      default_device, header, make_record, measurement,
+                      median_round, save, spread, step_times)
 
 IMPLS = ('mmseg', 'ours')
 
@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument('--width', type=int, default=128)
     parser.add_argument('--num-codes', type=int, default=32)
     parser.add_argument('--steps', type=int, default=5)
-    parser.add_argument('--rounds', type=int, default=2)
+    add_rounds_argument(parser)
     parser.add_argument('--device', default=default_device())
     parser.add_argument(
         '--amp', action='store_true', help='forward under autocast')

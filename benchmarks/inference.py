@@ -10,16 +10,17 @@ to the first variant.
 
     python benchmarks/inference.py [--variants ours mmseg pspnet fcn]
         [--height 1024 --width 2048] [--modes whole slide]
-        [--steps 5 --rounds 2] [--device cuda] [--json raw.json]
+        [--steps 5 --rounds 3] [--device cuda] [--json raw.json]
 """
 import argparse
 
 import torch
 
-from _measure import (MemoryMeter, compare, default_device, header,
-                      make_record, measurement, save, step_times)
+from _measure import (MemoryMeter, add_rounds_argument, compare,
+                      default_device, header, make_record, measurement, save,
+                      step_times)
 from _models import (add_variant_args, amp_variants, build_model, random_batch,
-                     variant_rows)
+                     variant_header, variant_rows)
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -55,10 +56,8 @@ def render(record: dict) -> str:
     ref = s['variants'][0]
     lines = [
         header(record, f"R50-D8 inference, one {s['height']}x{s['width']} "
-               'image'),
-        f'| mode | variant | model | images/s | s/image min-max over rounds '
-        f'| peak memory growth (MiB) | time / {ref} | memory / {ref} |',
-        '| --- | --- | --- | ---: | --- | ---: | ---: | ---: |'
+               'image'), *variant_header(['mode', 'variant'], 'images/s',
+                                         's/image min-max over rounds', ref)
     ]
     for mode in s['modes']:
         lines += [
@@ -80,7 +79,7 @@ def main() -> None:
         choices=('whole', 'slide'),
         default=['whole', 'slide'])
     parser.add_argument('--steps', type=int, default=5)
-    parser.add_argument('--rounds', type=int, default=2)
+    add_rounds_argument(parser)
     parser.add_argument('--device', default=default_device())
     parser.add_argument('--json', help='write the raw record here')
     parser.add_argument('--mode', help=argparse.SUPPRESS)

@@ -41,10 +41,10 @@ BENCHMARKS = {
      ]),
     'train_step_compile': ('train_step.py', [
         '--variants', 'ours', 'ours:compile', 'ours:amp:cl',
-        'ours:amp:cl:compile', '--batch=1', '--rounds=1'
+        'ours:amp:cl:compile', '--batch=1', '--rounds=3'
     ], [
         '--variants', 'ours', 'ours:compile', 'ours:amp:cl',
-        'ours:amp:cl:compile', '--batch=1', '--rounds=1', '--height=256',
+        'ours:amp:cl:compile', '--batch=1', '--rounds=3', '--height=256',
         '--width=512'
     ]),
     # whole 1024x2048 frames, as the 512x1024 Cityscapes configs test them;

@@ -6,15 +6,16 @@ FC+sigmoid, channel attention) at C=512, batch 1, as the feature map grows
 grows with N*K*C, ours with N*(K+C). Each point alternates the two over
 ``--rounds``; prints a table and draws a log-log PNG.
 
-    python benchmarks/scaling.py [--quick] [--steps 5 --rounds 2]
+    python benchmarks/scaling.py [--quick] [--steps 5 --rounds 3]
         [--plot scaling.png] [--json raw.json] [--device cuda]
 """
 import argparse
 
 import torch
 
-from _measure import (MemoryMeter, compare, default_device, header,
-                      make_record, measurement, median_round, save, step_times)
+from _measure import (MemoryMeter, add_rounds_argument, compare,
+                      default_device, header, make_record, measurement,
+                      median_round, save, step_times)
 
 IMPLS = ('mmseg', 'ours')
 
@@ -123,7 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--channels', type=int, default=512)
     parser.add_argument('--steps', type=int, default=5)
-    parser.add_argument('--rounds', type=int, default=2)
+    add_rounds_argument(parser)
     parser.add_argument('--device', default=default_device())
     parser.add_argument('--plot', help='draw the log-log PNG here')
     parser.add_argument(

@@ -13,7 +13,7 @@ first variant, and the share of our Encoding layer in our step
 (``torch.profiler``).
 
     python benchmarks/train_step.py [--variants ours mmseg pspnet fcn]
-        [--height 512 --width 1024 --batch 2] [--steps 5 --rounds 2]
+        [--height 512 --width 1024 --batch 2] [--steps 5 --rounds 3]
         [--device cuda] [--json raw.json]
 """
 import argparse
@@ -22,10 +22,11 @@ import torch
 from torch.profiler import ProfilerActivity, profile, record_function
 
 from mmseg_encnet.engine import compile_network
-from _measure import (MemoryMeter, compare, default_device, header,
-                      make_record, measurement, median_round, save, step_times)
+from _measure import (MemoryMeter, add_rounds_argument, compare,
+                      default_device, header, make_record, measurement,
+                      median_round, save, step_times)
 from _models import (add_variant_args, amp_variants, build_model, random_batch,
-                     variant_rows)
+                     variant_header, variant_rows)
 
 
 def encoding_share(step, model, device: torch.device) -> float:
@@ -102,10 +103,8 @@ def render(record: dict) -> str:
     lines = [
         header(
             record, f"R50-D8 training step, batch {s['batch']}, "
-            f"{s['height']}x{s['width']}"),
-        f'| variant | model | step time (s) | min-max over rounds | '
-        f'peak memory growth (MiB) | time / {ref} | memory / {ref} |',
-        '| --- | --- | ---: | --- | ---: | ---: | ---: |'
+            f"{s['height']}x{s['width']}"), *variant_header(
+                ['variant'], 'step time (s)', 'min-max over rounds', ref)
     ]
     lines += [
         '| ' + row for row in variant_rows(results, s['variants'],
@@ -126,7 +125,7 @@ def main() -> None:
     parser.add_argument('--width', type=int, default=1024)
     parser.add_argument('--batch', type=int, default=2)
     parser.add_argument('--steps', type=int, default=5)
-    parser.add_argument('--rounds', type=int, default=2)
+    add_rounds_argument(parser)
     parser.add_argument('--device', default=default_device())
     parser.add_argument('--json', help='write the raw record here')
     args = parser.parse_args()

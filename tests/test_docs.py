@@ -149,3 +149,44 @@ def test_quoted_result_tables_are_the_rendered_ones(doc):
         caption = table.split('\n', 1)[0]
         if caption in text:
             assert table in text, f'{caption} differs from the record'
+
+
+# A ratio in prose: 1.22x, **2.13x**, 60.89× (not a size such as 128×256)
+RATIO = re.compile(r'(?<![\w.×])(\d+\.\d+|\d+)(?:x|×)(?![\w×])')
+
+
+def prose(text: str) -> str:
+    """``text`` without code, table rows and table captions."""
+    text = re.sub(r'```.*?```|`[^`\n]*`', '', text, flags=re.S)
+    blocks = [b for b in text.split('\n\n') if '\n| ' not in b]
+    return '\n'.join(line for b in blocks for line in b.splitlines()
+                     if not line.startswith('|'))
+
+
+def unbacked_ratios(text: str, rendered: str) -> list:
+    """Ratios in the prose of ``text`` that no rendered table holds (to the
+    digit as printed there)."""
+    cells = set(re.findall(r'(?<![\w.])(\d+\.\d+)x(?!\w)', rendered))
+    return [r for r in RATIO.findall(prose(text)) if r not in cells]
+
+
+@pytest.mark.parametrize('doc', DOCS, ids=IDS)
+def test_ratios_in_prose_are_in_rendered_tables(doc):
+    """A measured ratio in a sentence is a cell of a table that run_all.py
+    renders from the records, with the same digits, never a ratio of
+    rounded cells."""
+    assert unbacked_ratios(read(doc), '\n\n'.join(rendered_tables())) == []
+
+
+def test_a_wrong_ratio_in_prose_is_found():
+    rendered = '| ours | 1.00x |\n| mmseg | 1.22x |'
+    text = ('It is 1.22x faster, 128×256 images, N×HW×K×C.\n\n'
+            'caption\n| a | 9.99x |\n\nBut **2.13x** and 61× are not.')
+    assert unbacked_ratios(text, rendered) == ['2.13', '61']
+
+
+def test_config_count_in_readme_is_the_trees():
+    found = re.search(r'(\d+) configs in \[configs/encnet/\]',
+                      read(osp.join(ROOT, 'README.md')))
+    assert int(found.group(1)) == len(
+        glob.glob(osp.join(ROOT, 'configs', 'encnet', '*.py')))

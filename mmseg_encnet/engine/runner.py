@@ -143,8 +143,7 @@ def compile_network(model: nn.Module, **options) -> None:
     Losses, gradient clipping and the optimizer step stay eager, and
     autocast (``--amp``) wraps the compiled forward as it wraps the eager
     one. mmengine's ``compile`` wraps the whole ``train_step``, optimizer
-    step and clipping included: on the demo that ran at 10 s per iteration
-    (eager: 0.17 s) on a 2-core CPU.
+    step and clipping included.
     """
     for name in ('backbone', 'neck', 'decode_head', 'auxiliary_head'):
         module = getattr(model, name, None)
