@@ -20,7 +20,8 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from _measure import median_round, spread
+from _measure import (add_rounds_argument, compare, default_device,
+                      make_record, median_round, save, spread)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MMSEG_CONFIGS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs')
@@ -111,15 +112,56 @@ def variant_header(lead: List[str], time: str, spread: str,
     return ['| ' + ' | '.join(names) + ' |', '| ' + ' | '.join(aligns) + ' |']
 
 
-def add_variant_args(parser: argparse.ArgumentParser) -> None:
-    """``--variants`` (default: all four models), ``--amp`` and the worker's
-    hidden ``--variant``, shared by the end-to-end benchmarks."""
+def add_variant_args(parser: argparse.ArgumentParser, height: int,
+                     width: int) -> None:
+    """What the end-to-end benchmarks share: ``--variants`` (default: all
+    four models), ``--amp``, the input size, ``--steps``, ``--rounds``,
+    ``--device``, ``--json`` and the worker's hidden ``--variant``."""
     parser.add_argument('--variants', nargs='+', default=list(NAMES))
     parser.add_argument(
         '--amp',
         action='store_true',
         help='autocast every variant (adds :amp)')
+    parser.add_argument('--height', type=int, default=height)
+    parser.add_argument('--width', type=int, default=width)
+    parser.add_argument('--steps', type=int, default=5)
+    add_rounds_argument(parser)
+    parser.add_argument('--device', default=default_device())
+    parser.add_argument('--json', help='write the raw record here')
     parser.add_argument('--variant', help=argparse.SUPPRESS)
+
+
+def run_variants(name: str,
+                 script: str,
+                 args: argparse.Namespace,
+                 keys: List[str],
+                 worker_keys: List[str],
+                 render: Callable[[dict], str],
+                 extra: Optional[List[str]] = None) -> None:
+    """Measure ``args.variants`` (with ``:amp`` under ``--amp``) with
+    ``script``'s worker over alternating rounds, one set per ``extra``
+    option (or one); save the record as ``--json`` says and print it.
+    ``keys`` of ``args`` are the record's settings, ``worker_keys`` go to
+    every worker."""
+    if args.amp:
+        args.variants = amp_variants(args.variants)
+    settings = {k: getattr(args, k) for k in keys}
+    common = [f'--{k}={settings[k]}' for k in worker_keys]
+
+    def measure(*options: str) -> dict:
+        return compare(
+            script,
+            {v: ['--variant', v, *options, *common]
+             for v in args.variants}, args.rounds)
+
+    results = ({
+        option: measure('--mode', option)
+        for option in extra
+    } if extra else measure())
+    record = make_record(name, settings, results)
+    if args.json:
+        save(record, args.json)
+    print(render(record))
 
 
 def amp_variants(variants: List[str]) -> List[str]:

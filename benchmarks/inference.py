@@ -16,10 +16,8 @@ import argparse
 
 import torch
 
-from _measure import (MemoryMeter, add_rounds_argument, compare,
-                      default_device, header, make_record, measurement, save,
-                      step_times)
-from _models import (add_variant_args, amp_variants, build_model, random_batch,
+from _measure import MemoryMeter, header, measurement, step_times
+from _models import (add_variant_args, build_model, random_batch, run_variants,
                      variant_header, variant_rows)
 
 
@@ -70,45 +68,24 @@ def render(record: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_variant_args(parser)
-    parser.add_argument('--height', type=int, default=1024)
-    parser.add_argument('--width', type=int, default=2048)
+    add_variant_args(parser, height=1024, width=2048)
     parser.add_argument(
         '--modes',
         nargs='+',
         choices=('whole', 'slide'),
         default=['whole', 'slide'])
-    parser.add_argument('--steps', type=int, default=5)
-    add_rounds_argument(parser)
-    parser.add_argument('--device', default=default_device())
-    parser.add_argument('--json', help='write the raw record here')
     parser.add_argument('--mode', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:
         return worker(args)
-    if args.amp:
-        args.variants = amp_variants(args.variants)
-
-    settings = {
-        k: getattr(args, k)
-        for k in ('variants', 'height', 'width', 'modes', 'steps', 'rounds',
-                  'device')
-    }
-    common = [
-        f'--{k}={settings[k]}' for k in ('height', 'width', 'steps', 'device')
-    ]
-    results = {
-        mode:
-        compare(__file__, {
-            v: ['--variant', v, '--mode', mode, *common]
-            for v in args.variants
-        }, args.rounds)
-        for mode in args.modes
-    }
-    record = make_record('inference', settings, results)
-    if args.json:
-        save(record, args.json)
-    print(render(record))
+    run_variants(
+        'inference',
+        __file__,
+        args,
+        ['variants', 'height', 'width', 'modes', 'steps', 'rounds', 'device'],
+        ['height', 'width', 'steps', 'device'],
+        render,
+        extra=args.modes)
 
 
 if __name__ == '__main__':

@@ -22,10 +22,8 @@ import torch
 from torch.profiler import ProfilerActivity, profile, record_function
 
 from mmseg_encnet.engine import compile_network
-from _measure import (MemoryMeter, add_rounds_argument, compare,
-                      default_device, header, make_record, measurement,
-                      median_round, save, step_times)
-from _models import (add_variant_args, amp_variants, build_model, random_batch,
+from _measure import MemoryMeter, header, measurement, median_round, step_times
+from _models import (add_variant_args, build_model, random_batch, run_variants,
                      variant_header, variant_rows)
 
 
@@ -120,36 +118,15 @@ def render(record: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_variant_args(parser)
-    parser.add_argument('--height', type=int, default=512)
-    parser.add_argument('--width', type=int, default=1024)
+    add_variant_args(parser, height=512, width=1024)
     parser.add_argument('--batch', type=int, default=2)
-    parser.add_argument('--steps', type=int, default=5)
-    add_rounds_argument(parser)
-    parser.add_argument('--device', default=default_device())
-    parser.add_argument('--json', help='write the raw record here')
     args = parser.parse_args()
     if args.variant:
         return worker(args)
-    if args.amp:
-        args.variants = amp_variants(args.variants)
-
-    settings = {
-        k: getattr(args, k)
-        for k in ('variants', 'height', 'width', 'batch', 'steps', 'rounds',
-                  'device')
-    }
-    common = [
-        f'--{k}={settings[k]}'
-        for k in ('height', 'width', 'batch', 'steps', 'device')
-    ]
-    results = compare(__file__,
-                      {v: ['--variant', v, *common]
-                       for v in args.variants}, args.rounds)
-    record = make_record('train_step', settings, results)
-    if args.json:
-        save(record, args.json)
-    print(render(record))
+    run_variants(
+        'train_step', __file__, args,
+        ['variants', 'height', 'width', 'batch', 'steps', 'rounds', 'device'],
+        ['height', 'width', 'batch', 'steps', 'device'], render)
 
 
 if __name__ == '__main__':

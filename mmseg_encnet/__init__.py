@@ -16,7 +16,7 @@ use_safe_loaders()
 
 __version__ = '0.1.0'
 __all__ = [
-    'MODELS', 'DATASETS', 'HOOKS', 'CrossEntropyLoss', 'Encoding',
-    'EncModule', 'EncHead', 'SELoss', 'class_presence', 'DemoStreetDataset',
+    'MODELS', 'DATASETS', 'HOOKS', 'CrossEntropyLoss', 'Encoding', 'EncModule',
+    'EncHead', 'SELoss', 'class_presence', 'DemoStreetDataset',
     'TrainingCurveHook'
 ]

@@ -6,9 +6,9 @@ one of them.
 """
 from mmengine.hooks import CheckpointHook
 from mmengine.runner import Runner
+# mmcls:// checkpoints are re-keyed (backbone only) by this function alone.
 # No public way to get mmengine's cache folder of open-mmlab:// models.
 from mmengine.runner.checkpoint import _get_mmengine_home as mmengine_home
-# mmcls:// checkpoints are re-keyed (backbone only) by this function alone.
 from mmengine.runner.checkpoint import \
     _process_mmcls_checkpoint as process_mmcls_checkpoint
 # torch's weights_only allowlist: torch.serialization.get_safe_globals()

@@ -11,28 +11,19 @@ from mmseg.registry import MODELS as MMSEG_MODELS
 from mmseg.registry import OPTIM_WRAPPERS as MMSEG_OPTIM_WRAPPERS
 from mmseg.registry import RUNNERS as MMSEG_RUNNERS
 
-MODELS = Registry(
-    'model',
-    parent=MMSEG_MODELS,
-    scope='mmseg_encnet',
-    locations=['mmseg_encnet.models'])
-DATASETS = Registry(
-    'dataset',
-    parent=MMSEG_DATASETS,
-    scope='mmseg_encnet',
-    locations=['mmseg_encnet.datasets'])
-HOOKS = Registry(
-    'hook',
-    parent=MMSEG_HOOKS,
-    scope='mmseg_encnet',
-    locations=['mmseg_encnet.engine'])
-RUNNERS = Registry(
-    'runner',
-    parent=MMSEG_RUNNERS,
-    scope='mmseg_encnet',
-    locations=['mmseg_encnet.engine'])
-OPTIM_WRAPPERS = Registry(
-    'optim_wrapper',
-    parent=MMSEG_OPTIM_WRAPPERS,
-    scope='mmseg_encnet',
-    locations=['mmseg_encnet.engine'])
+
+def _child(parent: Registry, location: str) -> Registry:
+    """A registry of this package under mmseg's ``parent``, its modules
+    imported from ``mmseg_encnet.<location>`` on first lookup."""
+    return Registry(
+        parent.name,
+        parent=parent,
+        scope='mmseg_encnet',
+        locations=[f'mmseg_encnet.{location}'])
+
+
+MODELS = _child(MMSEG_MODELS, 'models')
+DATASETS = _child(MMSEG_DATASETS, 'datasets')
+HOOKS = _child(MMSEG_HOOKS, 'engine')
+RUNNERS = _child(MMSEG_RUNNERS, 'engine')
+OPTIM_WRAPPERS = _child(MMSEG_OPTIM_WRAPPERS, 'engine')

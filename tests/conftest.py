@@ -29,9 +29,8 @@ CLUSTER = osp.join(
 
 
 def cluster_is_up() -> bool:
-    return subprocess.run(
-        ['bash', CLUSTER, 'status'],
-        capture_output=True).returncode == 0
+    return subprocess.run(['bash', CLUSTER, 'status'],
+                          capture_output=True).returncode == 0
 
 
 @pytest.fixture(scope='session')
@@ -40,13 +39,13 @@ def cluster():
     root) and stopped afterwards."""
     started = False
     if not cluster_is_up() and os.geteuid() == 0:
-        started = subprocess.run(
-            ['bash', CLUSTER, 'up'],
-            capture_output=True,
-            timeout=600).returncode == 0
+        started = subprocess.run(['bash', CLUSTER, 'up'],
+                                 capture_output=True,
+                                 timeout=600).returncode == 0
     if not cluster_is_up():
-        message = ('no Slurm cluster: `sudo bash .dev_scripts/slurm_cluster.sh up` '
-                   'starts one')
+        message = (
+            'no Slurm cluster: `sudo bash .dev_scripts/slurm_cluster.sh up` '
+            'starts one')
         if os.environ.get('CI') == 'true':
             pytest.fail(message)
         pytest.skip(message)

@@ -4,6 +4,7 @@
 turn raw records (every round of every variant) into the Markdown that
 ``results.md`` and the README quote.
 """
+import argparse
 import json
 import os
 import os.path as osp
@@ -59,14 +60,27 @@ def test_median_round_keeps_the_fields_of_one_round():
     assert _measure.median_round(rounds[:2]) == rounds[1]  # lower median
 
 
+def test_rounds_are_odd_and_captions_say_how_a_round_was_chosen():
+    parser = argparse.ArgumentParser()
+    _measure.add_rounds_argument(parser)
+    assert parser.parse_args([]).rounds == 3
+    assert parser.parse_args(['--rounds', '5']).rounds == 5
+    for bad in ('1', '2', '4'):
+        with pytest.raises(SystemExit):
+            parser.parse_args(['--rounds', bad])
+    assert _measure.rounds_label(3) == 'median of 3 alternating rounds'
+    assert 'lower middle one reported' in _measure.rounds_label(2)
+    assert 'one round only' in _measure.rounds_label(1)
+
+
 def test_train_step_table_is_the_median_round_of_each_variant():
     lines = train_step.render(train_step_record()).splitlines()
-    assert 'median of 1 steps x 3 alternating rounds' in lines[0]
+    assert 'median of 1 steps, median of 3 alternating rounds' in lines[0]
     # ours: median round 3.0 s / 80 MiB; pspnet: 5.0 s / 170 MiB
     assert lines[3] == ('| ours | EncNet, our head | 3.00 | 2-4 | 80 | '
-                        '1.00x | 1.00x |')
+                        '1.00x | 1.00x | 1.00x |')
     assert lines[4] == ('| pspnet | PSPNet (mmseg) | 5.00 | 4.5-6 | 170 | '
-                        '1.67x | 2.12x |')
+                        '1.67x | 0.60x | 2.12x |')
     assert lines[5] == ("Encoding layer's share of the `ours` step "
                         '(torch.profiler): 3.0%')
     assert len(lines) == 6

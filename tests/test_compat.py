@@ -42,5 +42,5 @@ def test_checkpoint_hook_saves_through_its_private_method():
 def test_runner_train_compiles_through_the_method_we_override():
     assert f'self.{compat.COMPILE_METHOD}(' in inspect.getsource(Runner.train)
     assert list(
-        inspect.signature(getattr(Runner, compat.COMPILE_METHOD)).parameters
-    ) == ['self', 'target']
+        inspect.signature(getattr(
+            Runner, compat.COMPILE_METHOD)).parameters) == ['self', 'target']

@@ -73,11 +73,12 @@ def test_documented_config_is_the_readmes_and_switches_on_our_base():
 def source_tree(dst: str) -> str:
     """The files git would commit (tracked or not ignored), links kept: a
     wheel built from them holds nothing of local builds."""
-    listed = subprocess.run(
-        ['git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'],
-        cwd=ROOT,
-        capture_output=True,
-        check=True).stdout.decode().split('\0')
+    listed = subprocess.run([
+        'git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'
+    ],
+                            cwd=ROOT,
+                            capture_output=True,
+                            check=True).stdout.decode().split('\0')
     for path in filter(None, listed):
         src = osp.join(ROOT, path)
         if not osp.lexists(src):
@@ -111,8 +112,8 @@ def installed(tmp_path_factory):
     env = dict(
         os.environ,
         PYTHONPATH=target,
-        PATH=os.pathsep.join([osp.join(target, 'bin'), BIN,
-                              os.environ['PATH']]),
+        PATH=os.pathsep.join(
+            [osp.join(target, 'bin'), BIN, os.environ['PATH']]),
         PYTHONWARNINGS='ignore')
     with zipfile.ZipFile(wheel) as z:
         names = z.namelist()
@@ -122,22 +123,25 @@ def installed(tmp_path_factory):
 def test_wheel_carries_configs_index_and_tools_only(installed):
     _, names, _, _ = installed
     configs = sorted(
-        osp.relpath(p, ROOT)
-        for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
-                           recursive=True))
+        osp.relpath(p, ROOT) for p in glob.glob(
+            osp.join(ROOT, 'configs', '**', '*.py'), recursive=True))
     mim = 'mmseg_encnet/.mim/'
-    assert sorted(n[len(mim):] for n in names
-                  if n.startswith(mim + 'configs/')
-                  and n.endswith('.py')) == configs
+    assert sorted(
+        n[len(mim):] for n in names
+        if n.startswith(mim + 'configs/') and n.endswith('.py')) == configs
     assert mim + 'model-index.yml' in names
     assert mim + 'configs/encnet/metafile.yaml' in names
-    tools = {n[len(mim) + len('tools/'):] for n in names
-             if n.startswith(mim + 'tools/')}
-    assert {'train.py', 'test.py', 'dist_train.sh', 'dist_test.sh',
-            'slurm_train.sh', 'slurm_test.sh', 'slurm_submit.sh', 'infer.py',
-            'export_onnx.py', 'convert_pytorch_encoding.py',
-            'dataset_converters/siftflow.py',
-            'dataset_converters/siftflow_val.txt'} <= tools
+    tools = {
+        n[len(mim) + len('tools/'):]
+        for n in names if n.startswith(mim + 'tools/')
+    }
+    assert {
+        'train.py', 'test.py', 'dist_train.sh', 'dist_test.sh',
+        'dist_common.sh', 'slurm_common.sh', 'slurm_train.sh', 'slurm_test.sh',
+        'slurm_submit.sh', 'infer.py', 'export_onnx.py',
+        'convert_pytorch_encoding.py', 'dataset_converters/siftflow.py',
+        'dataset_converters/siftflow_val.txt'
+    } <= tools
     assert not tools & {'run_demo.sh', 'run_tests.sh', 'setup_env.sh'}
     for name in names:
         parts = name.split('/')
@@ -148,10 +152,14 @@ def test_wheel_carries_configs_index_and_tools_only(installed):
 
 def run(args, env, cwd, timeout=900):
     result = subprocess.run(
-        args, env=env, cwd=cwd, capture_output=True, text=True,
+        args,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         timeout=timeout)
-    assert result.returncode == 0, (result.stdout[-3000:] +
-                                    result.stderr[-3000:])
+    assert result.returncode == 0, (
+        result.stdout[-3000:] + result.stderr[-3000:])
     return result.stdout + result.stderr
 
 
@@ -172,7 +180,8 @@ def trained_by_us(work_dir: str) -> None:
     """Our Runner, head and hooks ran: RNGStateHook's state in the
     checkpoint, our Runner and head in the config the run dumped."""
     checkpoint = torch.load(
-        osp.join(work_dir, 'iter_2.pth'), map_location='cpu',
+        osp.join(work_dir, 'iter_2.pth'),
+        map_location='cpu',
         weights_only=False)
     assert 'torch' in checkpoint['rng_state']
     dumped = Config.fromfile(osp.join(work_dir, 'small.py'))
@@ -191,8 +200,9 @@ def test_the_installed_package_is_the_one_used(installed, project):
 
 def test_mim_train_and_test(installed, project):
     _, _, env, target = installed
-    out = run(['mim', 'train', 'mmseg_encnet', 'small.py', '--work-dir',
-               'mim_run'], env, project)
+    out = run(
+        ['mim', 'train', 'mmseg_encnet', 'small.py', '--work-dir', 'mim_run'],
+        env, project)
     script = osp.join(target, 'mmseg_encnet', '.mim', 'tools', 'train.py')
     assert re.search(rf'Training command is \S+ {re.escape(script)} small.py',
                      out)
@@ -242,15 +252,15 @@ def test_shipped_configs_by_name(installed, project):
         'val_dataloader.dataset.indices=2', 'train_dataloader.batch_size=2'
     ]
     out = run([
-        'mim', 'train', 'mmseg_encnet', 'encnet_r18-d8_demo.py',
-        '--work-dir', 'demo_run', '--cfg-options', *options
+        'mim', 'train', 'mmseg_encnet', 'encnet_r18-d8_demo.py', '--work-dir',
+        'demo_run', '--cfg-options', *options
     ], env, project)
     assert osp.join(target, 'mmseg_encnet', '.mim', 'configs', 'demo',
                     'encnet_r18-d8_demo.py') in out
     assert osp.isfile(osp.join(project, 'demo_run', 'iter_2.pth'))
     zoo = 'encnet_r50-d8_4xb2-40k_cityscapes-512x1024'
-    for command in (['mim', 'train', 'mmseg_encnet', f'{zoo}.py'],
-                    ['mmseg-encnet-train', zoo]):
+    for command in (['mim', 'train', 'mmseg_encnet',
+                     f'{zoo}.py'], ['mmseg-encnet-train', zoo]):
         result = subprocess.run(
             command, env=env, cwd=project, capture_output=True, text=True)
         assert result.returncode != 0
@@ -271,8 +281,9 @@ def test_mim_train_with_the_slurm_launcher(installed, project, cluster):
         '--gpus', '2', '--gpus-per-node', '1', '--partition', 'debug',
         '--srun-args', '--gres=none --time=10', '--work-dir', 'slurm_run'
     ], env, project)
-    assert re.search(r'Training command is srun -p debug --gres=gpu:1 '
-                     r'--ntasks=2 --ntasks-per-node=1', out), out[-3000:]
+    assert re.search(
+        r'Training command is srun -p debug --gres=gpu:1 '
+        r'--ntasks=2 --ntasks-per-node=1', out), out[-3000:]
     ranks = re.findall(r'rank (\d) of 2 on node (n\d)', out)
     assert sorted(ranks) == [('0', 'n1'), ('1', 'n2')]
     trained_by_us(osp.join(project, 'slurm_run'))

@@ -1,21 +1,5 @@
 #!/usr/bin/env bash
-# Distributed testing: dist_test.sh CONFIG CHECKPOINT GPUS [ARGS]
-CONFIG=$1
-CHECKPOINT=$2
-GPUS=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-
-PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-python -m torch.distributed.run \
-    --nnodes="$NNODES" \
-    --node_rank="$NODE_RANK" \
-    --master_addr="$MASTER_ADDR" \
-    --nproc_per_node="$GPUS" \
-    --master_port="$PORT" \
-    "$(dirname "$0")/test.py" \
-    "$CONFIG" \
-    "$CHECKPOINT" \
-    --launcher pytorch "${@:4}"
+# Distributed testing: dist_test.sh CONFIG CHECKPOINT GPUS [ARGS] (see
+# dist_common.sh).
+source "$(dirname "$0")/dist_common.sh"
+dist_run test.py "$3" "$1" "$2" "${@:4}"

@@ -1,21 +1,5 @@
 #!/usr/bin/env bash
 # Distributed training on one or more nodes: dist_train.sh CONFIG GPUS [ARGS]
-# With CUDA: NCCL, one process per GPU. Without CUDA: gloo, GPUS processes
-# on the CPU (mmseg_encnet.engine.launch.setup_distributed).
-CONFIG=$1
-GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-
-PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-python -m torch.distributed.run \
-    --nnodes="$NNODES" \
-    --node_rank="$NODE_RANK" \
-    --master_addr="$MASTER_ADDR" \
-    --nproc_per_node="$GPUS" \
-    --master_port="$PORT" \
-    "$(dirname "$0")/train.py" \
-    "$CONFIG" \
-    --launcher pytorch "${@:3}"
+# (see dist_common.sh).
+source "$(dirname "$0")/dist_common.sh"
+dist_run train.py "$2" "$1" "${@:3}"

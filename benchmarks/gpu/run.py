@@ -49,7 +49,7 @@ def steps(device: str, quick: bool, out: str) -> List[Tuple[str, List[str]]]:
         ]
 
     size = ['--height=32', '--width=64'] if quick else []
-    few = ['--steps=1', '--rounds=1'] if quick else []
+    few = ['--steps=1'] if quick else []
     train = ['--amp', '--variants', *TRAIN_VARIANTS, *size, *few]
     return [
         ('check', [osp.join(HERE, 'check.py'), f'--device={device}'] +

@@ -4,7 +4,4 @@ _base_ = [
     '../_base_/models/pspnet_r18-d8.py', '../_base_/datasets/camvid.py',
     '../_base_/camvid_runtime.py'
 ]
-model = dict(
-    data_preprocessor=dict(size=(240, 320)),
-    decode_head=dict(num_classes=11),
-    auxiliary_head=dict(num_classes=11))
+model = _base_.model_delta

@@ -6,9 +6,4 @@ _base_ = [
     '../_base_/models/encnet_r18-d8.py', '../_base_/datasets/siftflow.py',
     '../_base_/siftflow_runtime.py'
 ]
-loss = dict(
-    type='mmseg_encnet.CrossEntropyLoss', class_weight=_base_.class_weight)
-model = dict(
-    data_preprocessor=dict(size=_base_.crop_size),
-    decode_head=dict(num_classes=33, loss_decode=loss),
-    auxiliary_head=dict(num_classes=33, loss_decode=loss))
+model = _base_.model_delta

@@ -9,8 +9,8 @@ from mmengine.config import Config, DictAction
 
 # The configs this package ships: mmseg_encnet/.mim/configs (a link to the
 # repository's configs/ in a clone, the files themselves in a wheel).
-CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim',
-                   'configs')
+CONFIGS = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim', 'configs')
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -38,8 +38,7 @@ def find_config(config: str) -> str:
         return config
     name = osp.basename(config)
     name = name if name.endswith('.py') else f'{name}.py'
-    found = sorted(
-        glob.glob(osp.join(CONFIGS, '**', name), recursive=True))
+    found = sorted(glob.glob(osp.join(CONFIGS, '**', name), recursive=True))
     if len(found) != 1 or osp.dirname(config):
         raise FileNotFoundError(
             f'config file not found: {config} (neither a file nor the name '
@@ -65,5 +64,3 @@ def load_config(args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     return cfg
-
-

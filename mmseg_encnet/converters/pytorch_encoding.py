@@ -108,8 +108,8 @@ def config_for(checkpoint: EncNetCheckpoint) -> str:
     if checkpoint.num_classes not in SUFFIX_BY_CLASSES:
         raise ValueError(
             f'no config is shipped for {checkpoint}: the authors\' '
-            f'datasets here are {sorted(SUFFIX_BY_CLASSES)} classes (Pascal Context '
-            '59, ADE20K); start from configs/pytorch_encoding/ with '
+            f'datasets here are {sorted(SUFFIX_BY_CLASSES)} classes (Pascal '
+            'Context 59, ADE20K); start from configs/pytorch_encoding/ with '
             f'model.decode_head.num_classes={checkpoint.num_classes}')
     name = (f'encnet_r{checkpoint.depth}s-d8-authors'
             f'{"-lateral" if checkpoint.lateral else ""}_'

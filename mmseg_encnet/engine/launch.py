@@ -1,7 +1,6 @@
 """The distributed set-up that our Runner applies: the Slurm rendezvous
 and gloo on machines without CUDA."""
 import os
-import os.path as osp
 import subprocess
 from datetime import timedelta
 from typing import Dict, Mapping

@@ -149,8 +149,8 @@ class EncHead(MMSegEncHead):
                 f'{self._bad_label_files(seg_label, batch_data_samples)}'
             ) from error
         if not self.use_se_loss:  # mmseg's unpacks (seg, se) logits here too
-            return super(MMSegEncHead, self).loss_by_feat(
-                seg_logits, batch_data_samples)
+            return super(MMSegEncHead,
+                         self).loss_by_feat(seg_logits, batch_data_samples)
         losses = super().loss_by_feat(seg_logits, batch_data_samples)
         name = getattr(self.loss_se_decode, 'loss_name', 'loss_se')
         if name not in losses:

@@ -218,10 +218,10 @@ def test_inferencer_is_called_as_mmsegs(model_files, tmp_path):
     # inputs, return_datasamples, batch_size, return_vis, show, wait_time,
     # out_dir
     args = (images, False, 1, False, False, 0)
-    MMSegInferencer(CONFIG, checkpoint, device='cpu')(*args,
-                                                      str(tmp_path / 'mmseg'))
-    EncNetInferencer(CONFIG, checkpoint, device='cpu')(*args,
-                                                       str(tmp_path / 'ours'))
+    MMSegInferencer(
+        CONFIG, checkpoint, device='cpu')(*args, str(tmp_path / 'mmseg'))
+    EncNetInferencer(
+        CONFIG, checkpoint, device='cpu')(*args, str(tmp_path / 'ours'))
     for folder in ('vis', 'pred'):
         theirs = sorted(os.listdir(tmp_path / 'mmseg' / folder))
         assert sorted(os.listdir(tmp_path / 'ours' / folder)) == theirs

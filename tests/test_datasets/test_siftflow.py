@@ -63,8 +63,7 @@ def write_list(path, lines):
 
 
 NAMES = [
-    'coast_a1', 'coast_b2', 'forest_c3', 'street_d4', 'street_e5',
-    'highway_f6'
+    'coast_a1', 'coast_b2', 'forest_c3', 'street_d4', 'street_e5', 'highway_f6'
 ]
 
 
@@ -80,13 +79,14 @@ def test_converts_into_mmseg_layout(release, tmp_path):
     root, matrices, val = release
     # the three spellings of a test image name
     test = write_list(tmp_path / 'test.txt', [
-        'forest_c3', 'highway_f6.jpg',
-        'Images\\spatial_envelope\\coast_a1.jpg'
+        'forest_c3', 'highway_f6.jpg', 'Images\\spatial_envelope\\coast_a1.jpg'
     ])
     out = str(tmp_path / 'out')
-    converter.main([root, '--out', out, '--test-list', test, '--val-list', val])
+    converter.main(
+        [root, '--out', out, '--test-list', test, '--val-list', val])
     split = {
-        s: sorted(
+        s:
+        sorted(
             osp.basename(p)[:-4]
             for p in glob.glob(osp.join(out, 'img_dir', s, '*.jpg')))
         for s in ('train', 'val', 'test')
@@ -117,8 +117,8 @@ def test_dataset_reads_the_converted_layout(release, tmp_path):
         dict(
             type='mmseg_encnet.SiftFlowDataset',
             data_root=out,
-            data_prefix=dict(img_path='img_dir/val',
-                             seg_map_path='ann_dir/val'),
+            data_prefix=dict(
+                img_path='img_dir/val', seg_map_path='ann_dir/val'),
             pipeline=[dict(type='LoadAnnotations')]))
     assert dataset.metainfo['classes'] == CLASSES
     assert len(CLASSES) == len(PALETTE) == 33
@@ -157,9 +157,9 @@ BAD = {
                   r'street_d4\.mat: .* outside the integers 0-33'),
     'wrong size': (dict(street_d4=dict(S=np.ones((12, 15)))),
                    r'street_d4\.mat: S is \(12, 15\), its image \(12, 16\)'),
-    'other names': (dict(street_d4=dict(names=np.array([['sky']],
-                                                       dtype=object))),
-                    r'street_d4\.mat: names are'),
+    'other names':
+    (dict(street_d4=dict(names=np.array([['sky']], dtype=object))),
+     r'street_d4\.mat: names are'),
 }
 
 
@@ -177,8 +177,9 @@ def test_bad_label_files_are_named(tmp_path, case, capsys):
     with pytest.raises(SystemExit, match=message):
         converter.main([root, '--out', str(out), '--val-list', val])
     assert not out.exists()  # nothing written
-    assert [p.name for p in tmp_path.iterdir()
-            if p.name.startswith('.siftflow')] == []
+    assert [
+        p.name for p in tmp_path.iterdir() if p.name.startswith('.siftflow')
+    ] == []
 
 
 @pytest.mark.parametrize('remove, message', [
@@ -191,21 +192,26 @@ def test_unpaired_files_are_named(release, tmp_path, remove, message):
     root, _, val = release
     os.remove(osp.join(root, remove.format(FOLDER)))
     with pytest.raises(SystemExit, match=message):
-        converter.main([root, '--out', str(tmp_path / 'out'), '--val-list',
-                        val])
+        converter.main(
+            [root, '--out',
+             str(tmp_path / 'out'), '--val-list', val])
 
 
 def test_list_naming_a_missing_image_is_refused(release, tmp_path):
     root, _, val = release
     test = write_list(tmp_path / 'test.txt', ['coast_a1', 'coast_zz9.jpg'])
-    with pytest.raises(SystemExit,
-                       match=r'test list: 1 images not in .*coast_zz9'):
-        converter.main([root, '--out', str(tmp_path / 'out'), '--test-list',
-                        test, '--val-list', val])
+    with pytest.raises(
+            SystemExit, match=r'test list: 1 images not in .*coast_zz9'):
+        converter.main([
+            root, '--out',
+            str(tmp_path / 'out'), '--test-list', test, '--val-list', val
+        ])
     test = write_list(tmp_path / 'test.txt', ['coast_b2'])
     with pytest.raises(SystemExit, match='both the test and the validation'):
-        converter.main([root, '--out', str(tmp_path / 'out'), '--test-list',
-                        test, '--val-list', val])
+        converter.main([
+            root, '--out',
+            str(tmp_path / 'out'), '--test-list', test, '--val-list', val
+        ])
 
 
 def test_existing_output_is_kept(release, tmp_path):
@@ -221,8 +227,7 @@ def test_existing_output_is_kept(release, tmp_path):
 def test_not_a_release(tmp_path):
     (tmp_path / 'src').mkdir()
     with pytest.raises(SystemExit, match='no Images/.*original release'):
-        converter.main([str(tmp_path / 'src'), '--out',
-                        str(tmp_path / 'out')])
+        converter.main([str(tmp_path / 'src'), '--out', str(tmp_path / 'out')])
 
 
 def test_validation_list_is_balanced_over_the_scene_kinds():
@@ -230,7 +235,10 @@ def test_validation_list_is_balanced_over_the_scene_kinds():
         names = converter.read_name_list(f.read(), converter.VAL_LIST)
     kinds = [n.split('_')[0] for n in names]
     assert len(names) == len(set(names)) == 256
-    assert {k: kinds.count(k) for k in set(kinds)} == {
+    assert {
+        k: kinds.count(k)
+        for k in set(kinds)
+    } == {
         k: 32
         for k in ('coast', 'forest', 'highway', 'insidecity', 'mountain',
                   'opencountry', 'street', 'tallbuilding')
@@ -252,8 +260,8 @@ def test_shared_release_converts(tmp_path):
         for s in ('train', 'val', 'test')
     }
     assert counts == dict(train=2232, val=256, test=0)
-    mat = loadmat(osp.join(SHARED, 'SemanticLabels', FOLDER,
-                           'coast_art1130.mat'))
+    mat = loadmat(
+        osp.join(SHARED, 'SemanticLabels', FOLDER, 'coast_art1130.mat'))
     assert tuple(str(n[0]) for n in mat['names'].ravel()) == CLASSES
     split = 'val' if osp.isfile(
         osp.join(out, 'ann_dir', 'val', 'coast_art1130.png')) else 'train'
@@ -265,7 +273,8 @@ def test_shared_release_converts(tmp_path):
 
     pixels = np.zeros(256, np.int64)
     for path in glob.glob(osp.join(out, 'ann_dir', 'train', '*.png')):
-        pixels += np.bincount(np.array(Image.open(path)).ravel(), minlength=256)
+        pixels += np.bincount(
+            np.array(Image.open(path)).ravel(), minlength=256)
     frequency = pixels[:33] / pixels[:33].sum()
     weight = np.minimum(np.sqrt(np.median(frequency) / frequency), 5)
     weight /= (weight * frequency).sum()

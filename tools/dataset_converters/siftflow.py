@@ -52,8 +52,8 @@ class Source:
                 osp.relpath(osp.join(d, f), path)
                 for d, _, files in os.walk(path) for f in files
             ]
-            self._read: Callable[[str], bytes] = lambda m: open(
-                osp.join(path, m), 'rb').read()
+            self._read: Callable[
+                [str], bytes] = lambda m: open(osp.join(path, m), 'rb').read()
         elif zipfile.is_zipfile(path):
             archive = zipfile.ZipFile(path)
             members = [m for m in archive.namelist() if not m.endswith('/')]
@@ -145,10 +145,11 @@ def split_names(source: Source, test: Set[str],
     for missing, have, lack in ((only_images, source.images, '.mat label'),
                                 (only_labels, source.labels, '.jpg image')):
         if missing:
+            more = ', ...' if len(missing) > 5 else ''
             raise SiftFlowError(
                 f'{source.where(have[missing[0]])}: no {lack} of the same '
-                f'name ({len(missing)} such files: '
-                f"{', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})")
+                f"name ({len(missing)} such files: {', '.join(missing[:5])}"
+                f'{more})')
     for names, what in ((test, 'test list'), (val, 'validation list')):
         absent = sorted(names - set(source.images))
         if absent:
@@ -236,8 +237,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         convert(source, args.out, splits)
     except SiftFlowError as error:
         raise SystemExit(f'error: {error}') from None
-    print(f'wrote {args.out}: ' + ', '.join(
-        f'{split} {len(names)}' for split, names in splits.items()))
+    print(f'wrote {args.out}: ' +
+          ', '.join(f'{split} {len(names)}'
+                    for split, names in splits.items()))
 
 
 if __name__ == '__main__':

@@ -36,24 +36,23 @@ train_dataloader = dict(
         data_prefix=dict(img_path='train', seg_map_path='trainannot'),
         pipeline=train_pipeline))
 val_dataloader = dict(
+    train_dataloader,
     batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        train_dataloader['dataset'],
         data_prefix=dict(img_path='val', seg_map_path='valannot'),
         pipeline=test_pipeline))
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    val_dataloader,
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img_path='test', seg_map_path='testannot'),
-        pipeline=test_pipeline))
+        val_dataloader['dataset'],
+        data_prefix=dict(img_path='test', seg_map_path='testannot')))
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
+# What CamVid sets in a recipe's model: its input size and classes (the
+# recipes take it as `model = _base_.model_delta`).
+model_delta = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(num_classes=11),
+    auxiliary_head=dict(num_classes=11))

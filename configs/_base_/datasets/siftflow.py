@@ -41,24 +41,31 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train'),
+        data_prefix=dict(
+            img_path='img_dir/train', seg_map_path='ann_dir/train'),
         pipeline=train_pipeline))
 val_dataloader = dict(
+    train_dataloader,
     batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        train_dataloader['dataset'],
         data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val'),
         pipeline=test_pipeline))
 test_dataloader = dict(
     val_dataloader,
     dataset=dict(
         val_dataloader['dataset'],
-        data_prefix=dict(img_path='img_dir/test', seg_map_path='ann_dir/test')))
+        data_prefix=dict(img_path='img_dir/test',
+                         seg_map_path='ann_dir/test')))
 # aAcc, mIoU and mAcc: the literature's pixel accuracy, mean IoU and mean
 # class accuracy
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
+# What SIFT Flow sets in a recipe's model: its input size, classes and the
+# class-weighted loss (the recipes take it as `model = _base_.model_delta`).
+loss = dict(type='mmseg_encnet.CrossEntropyLoss', class_weight=class_weight)
+model_delta = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(num_classes=33, loss_decode=loss),
+    auxiliary_head=dict(num_classes=33, loss_decode=loss))
