@@ -246,31 +246,34 @@ def miou(log: str) -> str:
 def test_slurm_test_prints_the_mious_of_one_process(reference, data_root, env,
                                                     tmp_path):
     checkpoint = reference[1]
-    two = subprocess.run(
-        [
-            'bash',
-            osp.join(TOOLS, 'slurm_test.sh'), 'debug', 'test', CONFIG,
-            checkpoint, '--work-dir',
-            str(tmp_path / 'two')
-        ] + options(data_root),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600)
-    assert two.returncode == 0, two.stderr[-3000:]
-    assert re.search(r'rank 1 of 2 on node n2', two.stdout + two.stderr)
-    one = subprocess.run(
-        [
-            sys.executable,
-            osp.join(TOOLS, 'test.py'), CONFIG, checkpoint, '--work-dir',
-            str(tmp_path / 'one')
-        ] + options(data_root),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600)
-    assert one.returncode == 0, one.stderr[-3000:]
-    assert miou(two.stdout + two.stderr) == miou(one.stdout + one.stderr)
+
+    def run_test(*command: str, work_dir: str) -> str:
+        result = subprocess.run(
+            [*command, '--work-dir',
+             str(tmp_path / work_dir)] + options(data_root),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout + result.stderr
+
+    two = run_test(
+        'bash',
+        osp.join(TOOLS, 'slurm_test.sh'),
+        'debug',
+        'test',
+        CONFIG,
+        checkpoint,
+        work_dir='two')
+    assert re.search(r'rank 1 of 2 on node n2', two)
+    one = run_test(
+        sys.executable,
+        osp.join(TOOLS, 'test.py'),
+        CONFIG,
+        checkpoint,
+        work_dir='one')
+    assert miou(two) == miou(one)
 
 
 def test_dist_train_on_two_nodes_ends_as_slurm(reference, data_root, env,

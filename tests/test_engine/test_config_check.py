@@ -53,20 +53,18 @@ def test_in_channels_mismatch_names_the_field():
         check_config(cfg)
 
 
-def test_num_classes_mismatch_names_the_field():
-    cfg = load()
-    cfg.model.auxiliary_head.num_classes = 150
-    with pytest.raises(
-            ConfigError,
-            match=r'model\.auxiliary_head\.num_classes=150, but '
-            r'the training dataset has 19'):
-        check_config(cfg)
-    cfg = load('configs/demo/encnet_r18-d8_demo.py')
-    cfg.model.decode_head.num_classes = 19
-    with pytest.raises(
-            ConfigError,
-            match=r'decode_head\.num_classes=19, '
-            f'but the training dataset has {len(CLASSES)} classes'):
+@pytest.mark.parametrize('path, head, message', [
+    ('configs/encnet_r50.py', 'auxiliary_head',
+     r'model\.auxiliary_head\.num_classes=150, but the training dataset has '
+     r'19'),
+    ('configs/demo/encnet_r18-d8_demo.py', 'decode_head',
+     rf'decode_head\.num_classes=150, but the training dataset has '
+     rf'{len(CLASSES)} classes'),
+])
+def test_num_classes_mismatch_names_the_field(path, head, message):
+    cfg = load(path)
+    cfg.model[head].num_classes = 150
+    with pytest.raises(ConfigError, match=message):
         check_config(cfg)
 
 
