@@ -5,6 +5,9 @@ prints per-class IoU in the log only, so the final weights are evaluated
 here, predicting with ``EncNetInferencer`` (mmseg's inferencer) and counting
 with the metric's own helpers.
 """
+import glob
+import json
+import os.path as osp
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -26,13 +29,17 @@ def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
     inferencer.show_progress = False  # one image a call
     num, ignore = len(classes), 255
     areas = []  # intersection, union, prediction, label per class
+    present, believed = [], []  # per image: in the label, SE branch > 0.5
     for image, label_file in pairs:
         label = torch.from_numpy(np.array(Image.open(label_file))).long()
         label[label >= num] = ignore
-        pred = inferencer(image, return_datasamples=True).pred_sem_seg
+        result = inferencer(image, return_datasamples=True)
         areas.append(
-            IoUMetric.intersect_and_union(pred.data[0].cpu(), label, num,
-                                          ignore))
+            IoUMetric.intersect_and_union(result.pred_sem_seg.data[0].cpu(),
+                                          label, num, ignore))
+        present.append(np.bincount(label[label < num], minlength=num) > 0)
+        if 'presence' in result:
+            believed.append(np.asarray(result.presence) > 0.5)
     totals = [sum(area[i] for area in areas) for i in range(4)]
     metrics = IoUMetric.total_area_to_metrics(*totals, metrics=['mIoU'])
     iou, acc = metrics['IoU'], metrics['Acc']
@@ -47,7 +54,46 @@ def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
         acc={
             c: float(v * 100)
             for c, v in zip(classes, acc)
+        },
+        **(presence_scores(np.array(present), np.array(believed), classes)
+           if believed else {}))
+
+
+def presence_scores(present: np.ndarray, believed: np.ndarray,
+                    classes: Sequence[str]) -> Dict:
+    """Per class, over the images: how many have it (``images``), and of
+    those the share the SE branch believes present (``recall``, %); of the
+    images it believes have it, the share that do (``precision``, %;
+    None where it believes none). ``present`` and ``believed`` are
+    (images, classes) booleans."""
+    hits = (present & believed).sum(0)
+    return dict(
+        presence={
+            c:
+            dict(
+                images=int(n),
+                recall=float(h / n * 100) if n else None,
+                precision=float(h / b * 100) if b else None)
+            for c, n, b, h in zip(classes, present.sum(0), believed.sum(0),
+                                  hits)
         })
+
+
+def se_loss_share(work_dir: str, last: int = 100) -> Dict:
+    """The SE-loss's share of the total training loss (%, mean of the
+    logged ratios over the ``last`` logged iterations), from mmengine's
+    ``scalars.json`` in ``work_dir``; empty without SE-loss or log."""
+    logs = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not logs:
+        return {}
+    with open(logs[-1]) as f:
+        rows = [json.loads(line) for line in f]
+    shares = [
+        r['decode.loss_se'] / r['loss'] for r in rows
+        if 'decode.loss_se' in r and r.get('loss')
+    ][-last:]
+    return dict(se_loss_share=float(np.mean(shares) * 100)) if shares else {}
 
 
 def colour(labels: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:

@@ -13,8 +13,8 @@ batch 2, 1024x2048 frames): about an hour on 2 CPU cores. ``--quick`` (about
 ten minutes) writes to ``work_dirs/benchmarks-quick`` unless ``--results``
 says otherwise, so it never overwrites the committed numbers.
 ``--device cuda`` measures on a GPU, ``--only`` picks benchmarks (the
-trained recipes over seeds, ``demo``, ``demo_fcn_lr05`` and ``camvid``, run
-only when named: they take hours); the GPU
+trained recipes over seeds, ``demo``, ``demo_fcn_lr05``, ``camvid`` and
+``siftflow``, run only when named: they take hours); the GPU
 records of ``benchmarks/gpu/run.sh`` in ``<results>/gpu/`` render as a
 section of their own.
 """
@@ -61,6 +61,7 @@ BENCHMARKS = {
         'optim_wrapper.optimizer.lr=0.05', 'optim_wrapper.clip_grad=None'
     ], None),
     'camvid': ('seeds.py', ['camvid'], None),
+    'siftflow': ('seeds.py', ['siftflow'], None),
 }
 
 

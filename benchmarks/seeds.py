@@ -13,7 +13,10 @@ final weights are evaluated on the recipe's whole val images (aAcc, mIoU,
 mAcc and per-class IoU by mmseg's ``IoUMetric`` helpers). Runs accumulate
 in the raw record at ``--json``: a run already there is not trained or
 evaluated again, and the record is saved after every run, each with its
-wall time, threads, machine, torch and date. ``run_all.py --render``
+wall time, threads, machine, torch and date (``--reevaluate`` evaluates
+named runs again, keeping those). EncNet runs also get the SE branch's
+presence recall and precision per class and the SE-loss's share of the
+training loss. ``run_all.py --render``
 renders its tables, as this script prints them.
 ``--figure`` draws val scenes as rows, image | ground truth | one column
 per config (its first run), with EncNet's presence chart beside it
@@ -228,6 +231,11 @@ def figure(recipe: str, firsts: Dict[str, str], pairs: List, classes, palette,
         shutil.copyfile(curves, path.replace('.png', '_curves.png'))
 
 
+# what a run's record keeps from its training when it is evaluated again
+TRAINING_FIELDS = ('config', 'seed', 'seconds', 'threads', 'machine', 'torch',
+                   'date')
+
+
 def load_record(path: str, settings: dict) -> dict:
     """The record at ``path`` if it has these settings, else a new one."""
     if osp.isfile(path):
@@ -258,6 +266,12 @@ def main() -> None:
         help='KEY=VALUE config options for every training')
     parser.add_argument(
         '--json', help='raw record to add to, default <work-dirs>.json')
+    parser.add_argument(
+        '--reevaluate',
+        action='store_true',
+        help='evaluate the named runs already in the record again (their '
+        'final checkpoints must be in the work dirs), keeping their '
+        'training fields')
     parser.add_argument('--figure', help='PNG of val scenes and predictions')
     parser.add_argument(
         '--scenes',
@@ -299,7 +313,7 @@ def main() -> None:
     for config, seed in runs:
         path = config_path(args.recipe, config)
         work_dir = osp.join(work_dirs, f'{config}_seed{seed}')
-        if (config, seed) not in done:
+        if (config, seed) not in done or args.reevaluate:
             jobs.append((config, seed, path, work_dir,
                          final_checkpoint(path, work_dir, options)))
     lock = threading.Lock()
@@ -307,19 +321,27 @@ def main() -> None:
     def run(job) -> None:
         """Train, evaluate, add to the record and save it."""
         config, seed, path, work_dir, final = job
-        wall = train(path, seed, work_dir, final, threads, options)
+        trained = [
+            r for r in record['results']
+            if (r['config'], r['seed']) == (config, seed)
+        ]
+        if trained:  # --reevaluate: the training's own fields are kept
+            entry = {k: trained[0][k] for k in TRAINING_FIELDS}
+        else:
+            entry = dict(
+                config=config,
+                seed=seed,
+                seconds=train(path, seed, work_dir, final, threads, options),
+                threads=threads,
+                machine=f'{_measure.cpu_name()}, {threads} threads',
+                torch=torch.__version__,
+                date=time.strftime('%Y-%m-%d'))
         with lock:  # evaluation reads configs: not thread-safe
             metrics = _evaluate.evaluate(path, final, pairs, classes)
-            record['results'].append(
-                dict(
-                    config=config,
-                    seed=seed,
-                    seconds=wall,
-                    threads=threads,
-                    machine=f'{_measure.cpu_name()}, {threads} threads',
-                    torch=torch.__version__,
-                    date=time.strftime('%Y-%m-%d'),
-                    **metrics))
+            metrics.update(_evaluate.se_loss_share(work_dir))
+            for old in trained:
+                record['results'].remove(old)
+            record['results'].append(dict(entry, **metrics))
             _measure.save(record, json_path)
             print(
                 f"{config}:{seed}: val aAcc {metrics['aAcc']:.2f}, mIoU "

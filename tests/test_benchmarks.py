@@ -11,6 +11,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from helpers import ROOT  # noqa: E402
@@ -202,3 +203,14 @@ def test_seeds_table_is_computed_from_the_runs():
         3] == '| `a` | 2 | 0: 80.00, 1: 70.00 | 75.00 | 70.00-80.00 | 65.0 |'
     assert lines[4] == '| `b` | 1 | 0: 45.00 | 45.00 | 45.00-45.00 | 40.0 |'
     assert lines[-1] == '| `b` | 0 | 45.00 | 50.0 | 40.0 |'
+
+
+def test_presence_scores_per_class():
+    from _evaluate import presence_scores
+    present = np.array([[1, 0, 1], [1, 0, 0], [0, 0, 1], [1, 0, 0]], bool)
+    believed = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1]], bool)
+    scores = presence_scores(present, believed, ['a', 'b', 'c'])['presence']
+    assert scores['a'] == dict(
+        images=3, recall=pytest.approx(200 / 3), precision=100.0)
+    assert scores['b'] == dict(images=0, recall=None, precision=0.0)
+    assert scores['c'] == dict(images=2, recall=50.0, precision=50.0)
