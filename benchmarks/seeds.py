@@ -317,6 +317,9 @@ def main() -> None:
             jobs.append((config, seed, path, work_dir,
                          final_checkpoint(path, work_dir, options)))
     lock = threading.Lock()
+    # the record lists runs by config (in the order of the runs asked for),
+    # then seed, however many jobs finish in whichever order
+    order = {c: i for i, c in enumerate(dict.fromkeys(c for c, _ in runs))}
 
     def run(job) -> None:
         """Train, evaluate, add to the record and save it."""
@@ -342,6 +345,8 @@ def main() -> None:
             for old in trained:
                 record['results'].remove(old)
             record['results'].append(dict(entry, **metrics))
+            record['results'].sort(key=lambda r: (order.get(
+                r['config'], len(order)), r['config'], r['seed']))
             _measure.save(record, json_path)
             print(
                 f"{config}:{seed}: val aAcc {metrics['aAcc']:.2f}, mIoU "
