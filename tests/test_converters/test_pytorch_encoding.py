@@ -262,7 +262,8 @@ def test_tool_detects_the_model_and_names_its_config(tmp_path, depth, lateral,
     root = ROOT
     expected = osp.join(
         root, 'configs/pytorch_encoding',
-        f'encnet_r{depth}s-d8{"-lateral" if lateral else ""}_{dataset}.py')
+        f'encnet_r{depth}s-d8-authors{"-lateral" if lateral else ""}_'
+        f'{dataset}.py')
     classes = 59 if 'context' in dataset else 150
     theirs = AuthorsEncNet(
         lateral,
