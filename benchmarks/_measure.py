@@ -21,6 +21,8 @@ from typing import Callable, Dict, List
 
 import torch
 
+from mmseg_encnet.compat import cpu_has_bf16_units
+
 
 def _rss_bytes() -> int:
     with open('/proc/self/statm') as f:
@@ -165,7 +167,9 @@ def machine(device: str) -> str:
     if device == 'cuda':
         return (f'{torch.cuda.get_device_name()}, CUDA {torch.version.cuda}'
                 f', {os.cpu_count()} CPU cores')
-    return f'{cpu_name()}, {torch.get_num_threads()} threads'
+    units = '' if cpu_has_bf16_units() else ', no bfloat16 units'
+    return (f'{cpu_name()} ({torch.backends.cpu.get_cpu_capability()}'
+            f'{units}), {torch.get_num_threads()} threads')
 
 
 def make_record(benchmark: str, settings: dict, results: dict) -> dict:

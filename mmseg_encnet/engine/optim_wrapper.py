@@ -3,15 +3,20 @@
 mmengine's ``AmpOptimWrapper`` is float16 with loss scaling and refuses to
 run without a GPU/NPU/MLU/MUSA. CPUs with bfloat16 units (AVX512-BF16, AMX)
 train about twice as fast under ``torch.autocast('cpu', torch.bfloat16)``;
+CPUs without them (AVX2 only) emulate bfloat16 about 20 times slower than
+float32 (``benchmarks/amp_cpu.py``), so there the wrapper trains in float32.
 bfloat16 has float32's exponent range, so no loss scaling is needed. Our
 Encoding layer computes in float32 inside, whatever the autocast dtype.
 """
-from contextlib import contextmanager
+import logging
+from contextlib import contextmanager, nullcontext
 
 import torch
+from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 from torch import nn
 
+from ..compat import cpu_has_bf16_units
 from ..registry import OPTIM_WRAPPERS
 
 
@@ -23,12 +28,36 @@ class BF16OptimWrapper(OptimWrapper):
     ``optim_wrapper=dict(type='mmseg_encnet.BF16OptimWrapper', ...)``.
 
     Args:
+        cpu_fallback (bool): On a CPU without bfloat16 units, train in
+            float32 (with a warning) instead. Default: True.
         **kwargs: Arguments of :class:`mmengine.optim.OptimWrapper`.
     """
+
+    def __init__(self, cpu_fallback: bool = True, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.cpu_fallback = cpu_fallback
+        self._autocast = None  # decided on the first forward
+
+    def _use_autocast(self, device: str) -> bool:
+        if self._autocast is None:
+            self._autocast = (
+                device != 'cpu' or not self.cpu_fallback
+                or cpu_has_bf16_units())
+            if not self._autocast:
+                print_log(
+                    'BF16OptimWrapper: this CPU has no bfloat16 units '
+                    '(AVX512-BF16 or AMX), where bfloat16 is emulated and '
+                    'slower than float32: training in float32 '
+                    '(cpu_fallback=False forces bfloat16)',
+                    logger='current',
+                    level=logging.WARNING)
+        return self._autocast
 
     @contextmanager
     def optim_context(self, model: nn.Module):
         device = next(model.parameters()).device.type
-        with super().optim_context(model), torch.autocast(
-                device_type=device, dtype=torch.bfloat16):
+        autocast = torch.autocast(
+            device_type=device, dtype=torch.bfloat16) if self._use_autocast(
+                device) else nullcontext()
+        with super().optim_context(model), autocast:
             yield

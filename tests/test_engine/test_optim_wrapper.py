@@ -1,9 +1,12 @@
 """BF16OptimWrapper: bfloat16 autocast for the forward, float32 weights."""
+import pytest
 import torch
+from mmengine.logging import MMLogger
 from mmseg.registry import OPTIM_WRAPPERS
 from torch import nn
 
 from mmseg_encnet.engine import BF16OptimWrapper
+from mmseg_encnet.engine import optim_wrapper as module
 
 
 def test_forward_in_bfloat16_update_in_float32():
@@ -12,6 +15,7 @@ def test_forward_in_bfloat16_update_in_float32():
     wrapper = OPTIM_WRAPPERS.build(
         dict(
             type='mmseg_encnet.BF16OptimWrapper',
+            cpu_fallback=False,
             optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
     assert isinstance(wrapper, BF16OptimWrapper)
     x = torch.randn(3, 4)
@@ -25,3 +29,24 @@ def test_forward_in_bfloat16_update_in_float32():
     wrapper.update_params(loss)
     assert model.weight.dtype == torch.float32
     torch.testing.assert_close(model.weight.detach(), before - 0.1 * grad)
+
+
+@pytest.mark.parametrize('units,fallback,dtype,warned', [
+    (False, True, torch.float32, True),
+    (False, False, torch.bfloat16, False),
+    (True, True, torch.bfloat16, False),
+])
+def test_cpus_without_bfloat16_units_train_in_float32(monkeypatch, capsys,
+                                                      units, fallback, dtype,
+                                                      warned):
+    monkeypatch.setattr(module, 'cpu_has_bf16_units', lambda: units)
+    MMLogger.get_instance('test_bf16_fallback')
+    model = nn.Linear(4, 2)
+    wrapper = BF16OptimWrapper(
+        cpu_fallback=fallback,
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+    for _ in range(2):
+        with wrapper.optim_context(model):
+            assert model(torch.randn(3, 4)).dtype == dtype
+    logged = capsys.readouterr().out
+    assert logged.count('training in float32') == int(warned)
