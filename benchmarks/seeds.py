@@ -69,11 +69,12 @@ RECIPES = {
         scale=0.5),
     'siftflow':
     dict(
-        runs=_runs(
-            ['encnet_r18-d8_siftflow', 'fcn_r18-d8_siftflow'], [0, 1, 2]) + [
-                'encnet_r18-d8-nose_siftflow:0',
-                'encnet_r18-d8-k32_siftflow:0', 'pspnet_r18-d8_siftflow:0'
-            ],
+        runs=_runs(['encnet_r18-d8_siftflow', 'fcn_r18-d8_siftflow'],
+                   [0, 1, 2]) +
+        [
+            'encnet_r18-d8-sebal_siftflow:0', 'encnet_r18-d8-nose_siftflow:0',
+            'encnet_r18-d8-k32_siftflow:0', 'pspnet_r18-d8_siftflow:0'
+        ],
         # classes whose presence depends on the scene, and rare ones
         highlight=['sea', 'river', 'field', 'sand', 'person', 'boat'],
         # coast, highway, insidecity, mountain, street (file name order)

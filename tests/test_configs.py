@@ -33,7 +33,7 @@ NUM_CLASSES = {
 RESOLVED = osp.join(ROOT, 'tests', 'data', 'resolved_configs.json')
 # Variables that bases share with the configs that use them, read by no
 # runner or tool (like mmseg's own crop_size or train_pipeline).
-HELPERS = ('se34_head', 'model_delta')
+HELPERS = ('se34_head', 'model_delta', 'se_pos_weight')
 
 
 def canonical(value):
@@ -185,11 +185,8 @@ if __name__ == '__main__':
     import sys
     if sys.argv[1:] != ['--record']:
         sys.exit('usage: python tests/test_configs.py --record')
+    digests = {p: resolved_digest(p) for p in CONFIGS}
     with open(RESOLVED, 'w') as f:
-        json.dump({p: resolved_digest(p)
-                   for p in CONFIGS},
-                  f,
-                  indent=1,
-                  sort_keys=True)
+        json.dump(digests, f, indent=1, sort_keys=True)
         f.write('\n')
     print(f'recorded {len(CONFIGS)} configs in {RESOLVED}')

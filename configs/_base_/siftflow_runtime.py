@@ -1,6 +1,6 @@
 # Schedule of the SIFT Flow CPU recipes: the CamVid one (from scratch,
 # bfloat16, SGD with poly decay) over 2000 iterations of batch 8 (7 epochs
-# of train/), about 42 minutes on 2 CPU cores.
+# of train/); the runs' wall times are in docs/real-data.md.
 _base_ = ['./camvid_runtime.py']
 max_iters = 2000
 param_scheduler = [

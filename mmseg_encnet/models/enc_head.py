@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from ..registry import MODELS
 from .encoding import Encoding
-from .se_loss import class_presence
+from .se_loss import check_labels, class_presence
 
 
 def same_weights(built: nn.Module, cls: type, *args, **kwargs) -> nn.Module:
@@ -141,8 +141,8 @@ class EncHead(MMSegEncHead):
         a ``ValueError`` naming the label files, with or without SE loss.
         """
         seg_label = self._stack_batch_gt(batch_data_samples).squeeze(1)
-        try:  # checks the values
-            class_presence(seg_label, self.num_classes, self.ignore_index)
+        try:
+            check_labels(seg_label, self.num_classes, self.ignore_index)
         except ValueError as error:
             raise ValueError(
                 f'{error} Label files: '

@@ -272,12 +272,18 @@ def test_shared_release_converts(tmp_path):
     assert np.array_equal(label[S > 0], S[S > 0] - 1)
 
     pixels = np.zeros(256, np.int64)
-    for path in glob.glob(osp.join(out, 'ann_dir', 'train', '*.png')):
-        pixels += np.bincount(
-            np.array(Image.open(path)).ravel(), minlength=256)
+    images = np.zeros(256, np.int64)
+    paths = glob.glob(osp.join(out, 'ann_dir', 'train', '*.png'))
+    for path in paths:
+        count = np.bincount(np.array(Image.open(path)).ravel(), minlength=256)
+        pixels += count
+        images += count > 0
     frequency = pixels[:33] / pixels[:33].sum()
     weight = np.minimum(np.sqrt(np.median(frequency) / frequency), 5)
     weight /= (weight * frequency).sum()
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs', '_base_', 'datasets', 'siftflow.py'))
     np.testing.assert_allclose(cfg.class_weight, weight, atol=0.005)
+    present = images[:33] / len(paths)
+    np.testing.assert_allclose(
+        cfg.se_pos_weight, np.minimum((1 - present) / present, 50), atol=0.005)

@@ -73,3 +73,24 @@ def test_defaults_and_bad_arguments():
         SELoss()(torch.zeros(2, 3, 4), torch.zeros(2, 4, 4))
     with pytest.raises(ValueError, match=r'\(2, 3\) and \(2, 4\)'):
         SELoss()(torch.zeros(2, 3), torch.zeros(2, 4))
+
+
+def test_pos_weight_is_torchs_bce_pos_weight():
+    logits = torch.randn(4, 3)
+    target = torch.tensor([[1., 0, 0], [0, 1, 1], [0, 0, 0], [1, 0, 1]])
+    weight = [2.0, 0.5, 7.0]
+    loss = SELoss(loss_weight=0.3, pos_weight=weight)(logits, target)
+    torch.testing.assert_close(
+        loss, 0.3 * F.binary_cross_entropy_with_logits(
+            logits, target, pos_weight=torch.tensor(weight)))
+    # mse: the squared error of each present class times its weight
+    none = SELoss(
+        loss_type='mse', pos_weight=weight, reduction='none',
+        loss_weight=1.0)(logits, target)
+    expected = (logits.sigmoid() - target)**2
+    expected[target == 1] *= torch.tensor(weight).expand(4, 3)[target == 1]
+    torch.testing.assert_close(none, expected)
+    # not saved in checkpoints: the config is the source of the weights
+    assert SELoss(pos_weight=weight).state_dict() == {}
+    with pytest.raises(ValueError, match='pos_weight has 3 classes.* 4'):
+        SELoss(pos_weight=weight)(torch.zeros(2, 4), torch.zeros(2, 4))

@@ -14,6 +14,14 @@ class_weight = [
     6.82, 1.54, 1.82, 20.93, 0.74, 6.32, 2.11, 16.18, 2.07, 0.98, 2.61, 2.44,
     1.12, 2.75, 10.79, 0.52, 9.07, 11.62, 20.93, 0.78, 2.96
 ]
+# Per-class weights of the SE-loss where a class is present: (1 - p) / p for
+# a class present in a fraction p of the train/ images (at most 50), so that
+# a rare class's presence weighs as much as its absence (tests recompute it).
+se_pos_weight = [
+    35.0, 50.0, 50.0, 28.37, 28.37, 1.19, 50.0, 3.27, 50.0, 50.0, 50.0, 9.89,
+    17.92, 9.83, 9.33, 50.0, 1.62, 6.94, 6.94, 29.16, 9.15, 2.18, 8.66, 15.66,
+    6.02, 4.98, 11.68, 0.17, 38.86, 11.06, 48.6, 1.0, 6.7
+]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
