@@ -21,7 +21,7 @@ from typing import Callable, Dict, List
 
 import torch
 
-from mmseg_encnet.compat import cpu_has_bf16_units
+from mmseg_encnet.engine.optim_wrapper import cpu_has_bf16_units
 
 
 def _rss_bytes() -> int:

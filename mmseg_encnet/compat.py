@@ -4,7 +4,6 @@ Each has no public equivalent (the gap is named beside it);
 ``tests/test_compat.py`` fails loudly when a new torch or mmengine changes
 one of them.
 """
-import torch
 from mmengine.hooks import CheckpointHook
 from mmengine.runner import Runner
 # mmcls:// checkpoints are re-keyed (backbone only) by this function alone.
@@ -29,28 +28,7 @@ def save_checkpoint_now(hook: CheckpointHook, runner: Runner) -> None:
     hook._save_checkpoint(runner)
 
 
-def cpu_has_bf16_units() -> bool:
-    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX).
-
-    torch has no public query (``torch.backends.cpu.get_cpu_capability()``
-    names the vector width only); without the private probes (torch < 2.2)
-    the Linux CPU flags answer, and elsewhere the answer is yes.
-    """
-    probes = [
-        getattr(torch.cpu, name, None)
-        for name in ('_is_avx512_bf16_supported', '_is_amx_tile_supported')
-    ]
-    if all(probes):
-        return any(probe() for probe in probes)
-    try:
-        with open('/proc/cpuinfo') as f:
-            flags = set(f.read().split())
-    except OSError:
-        return True
-    return bool(flags & {'avx512_bf16', 'amx_bf16', 'bf16'})
-
-
 __all__ = [
-    'COMPILE_METHOD', 'cpu_has_bf16_units', 'mmengine_home',
-    'process_mmcls_checkpoint', 'save_checkpoint_now', 'torch_safe_globals'
+    'COMPILE_METHOD', 'mmengine_home', 'process_mmcls_checkpoint',
+    'save_checkpoint_now', 'torch_safe_globals'
 ]

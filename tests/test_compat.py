@@ -3,7 +3,6 @@ each still exists and does what this package relies on."""
 import inspect
 import os
 
-import pytest
 import torch
 from mmengine.hooks import CheckpointHook
 from mmengine.runner import Runner
@@ -45,12 +44,3 @@ def test_runner_train_compiles_through_the_method_we_override():
     assert list(
         inspect.signature(getattr(
             Runner, compat.COMPILE_METHOD)).parameters) == ['self', 'target']
-
-
-def test_cpu_bf16_probe_agrees_with_the_cpu_flags():
-    if not os.path.isfile('/proc/cpuinfo'):
-        pytest.skip('no /proc/cpuinfo to check against')
-    with open('/proc/cpuinfo') as f:
-        flags = set(f.read().split())
-    assert compat.cpu_has_bf16_units() is bool(
-        flags & {'avx512_bf16', 'amx_bf16', 'bf16'})

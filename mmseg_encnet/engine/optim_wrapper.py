@@ -16,8 +16,25 @@ from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 from torch import nn
 
-from ..compat import cpu_has_bf16_units
 from ..registry import OPTIM_WRAPPERS
+
+# The CPU flags that mean bfloat16 units: x86 (AVX512-BF16, AMX), Arm.
+BF16_FLAGS = ('avx512_bf16', 'amx_bf16', 'bf16')
+
+
+def cpu_has_bf16_units() -> bool:
+    """Whether this CPU computes bfloat16 natively: ``torch.cpu.
+    get_capabilities()`` where torch has it, else the Linux CPU flags, else
+    (an older torch elsewhere) yes."""
+    if hasattr(torch.cpu, 'get_capabilities'):
+        capabilities = torch.cpu.get_capabilities()
+        return any(capabilities.get(flag, False) for flag in BF16_FLAGS)
+    try:
+        with open('/proc/cpuinfo') as f:
+            flags = set(f.read().split())
+    except OSError:
+        return True
+    return bool(flags.intersection(BF16_FLAGS))
 
 
 @OPTIM_WRAPPERS.register_module()

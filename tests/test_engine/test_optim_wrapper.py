@@ -1,4 +1,6 @@
 """BF16OptimWrapper: bfloat16 autocast for the forward, float32 weights."""
+import os
+
 import pytest
 import torch
 from mmengine.logging import MMLogger
@@ -50,3 +52,16 @@ def test_cpus_without_bfloat16_units_train_in_float32(monkeypatch, capsys,
             assert model(torch.randn(3, 4)).dtype == dtype
     logged = capsys.readouterr().out
     assert logged.count('training in float32') == int(warned)
+
+
+def test_cpu_bf16_probe_agrees_with_the_cpu_flags(monkeypatch):
+    """torch's capabilities (where torch has them) and, without them, the
+    reading of /proc/cpuinfo both say what the kernel's flags say."""
+    if not os.path.isfile('/proc/cpuinfo'):
+        pytest.skip('no /proc/cpuinfo to check against')
+    with open('/proc/cpuinfo') as f:
+        flags = set(f.read().split())
+    expected = bool(flags & {'avx512_bf16', 'amx_bf16', 'bf16'})
+    assert module.cpu_has_bf16_units() is expected
+    monkeypatch.delattr(torch.cpu, 'get_capabilities', raising=False)
+    assert module.cpu_has_bf16_units() is expected
