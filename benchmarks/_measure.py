@@ -163,13 +163,19 @@ def cpu_name() -> str:
         return platform.processor() or platform.machine()
 
 
+def cpu_machine(threads: int) -> str:
+    """The CPU, its vector ISA, whether it has bfloat16 units, and the
+    threads a measurement used."""
+    units = '' if cpu_has_bf16_units() else ', no bfloat16 units'
+    return (f'{cpu_name()} ({torch.backends.cpu.get_cpu_capability()}'
+            f'{units}), {threads} threads')
+
+
 def machine(device: str) -> str:
     if device == 'cuda':
         return (f'{torch.cuda.get_device_name()}, CUDA {torch.version.cuda}'
                 f', {os.cpu_count()} CPU cores')
-    units = '' if cpu_has_bf16_units() else ', no bfloat16 units'
-    return (f'{cpu_name()} ({torch.backends.cpu.get_cpu_capability()}'
-            f'{units}), {torch.get_num_threads()} threads')
+    return cpu_machine(torch.get_num_threads())
 
 
 def make_record(benchmark: str, settings: dict, results: dict) -> dict:

@@ -337,7 +337,7 @@ def main() -> None:
                 seed=seed,
                 seconds=train(path, seed, work_dir, final, threads, options),
                 threads=threads,
-                machine=f'{_measure.cpu_name()}, {threads} threads',
+                machine=_measure.cpu_machine(threads),
                 torch=torch.__version__,
                 date=time.strftime('%Y-%m-%d'))
         with lock:  # evaluation reads configs: not thread-safe
