@@ -3,8 +3,8 @@
 mmengine's ``AmpOptimWrapper`` is float16 with loss scaling and refuses to
 run without a GPU/NPU/MLU/MUSA. CPUs with bfloat16 units (AVX512-BF16, AMX)
 train about twice as fast under ``torch.autocast('cpu', torch.bfloat16)``;
-CPUs without them (AVX2 only) emulate bfloat16 about 20 times slower than
-float32 (``benchmarks/amp_cpu.py``), so there the wrapper trains in float32.
+CPUs without them (AVX2 only) emulate bfloat16, far slower than float32,
+so there the wrapper trains in float32.
 bfloat16 has float32's exponent range, so no loss scaling is needed. Our
 Encoding layer computes in float32 inside, whatever the autocast dtype.
 """
