@@ -118,12 +118,13 @@ def compare(script: str, variants: Dict[str, List[str]],
 
 
 def odd_rounds(value: str) -> int:
-    """``--rounds``: an odd number, at least 3, so a median round exists."""
+    """``--rounds``: an odd number, so a median round exists; at least 3 for
+    a figure, 1 for a smoke run (its caption says so)."""
     rounds = int(value)
-    if rounds < 3 or rounds % 2 == 0:
+    if rounds < 1 or rounds % 2 == 0:
         raise argparse.ArgumentTypeError(
-            f'--rounds must be odd and at least 3 (a median round), got '
-            f'{rounds}')
+            f'--rounds must be odd (a median round): 3 or more for a figure, '
+            f'1 for a smoke run; got {rounds}')
     return rounds
 
 
@@ -132,7 +133,8 @@ def add_rounds_argument(parser: argparse.ArgumentParser) -> None:
         '--rounds',
         type=odd_rounds,
         default=3,
-        help='alternating rounds (odd, >= 3; the median round is reported)')
+        help='alternating rounds (odd; the median round is reported; '
+        'default 3, 1 for a smoke run)')
 
 
 def rounds_label(rounds: int, what: str = 'rounds') -> str:

@@ -66,7 +66,8 @@ def test_rounds_are_odd_and_captions_say_how_a_round_was_chosen():
     _measure.add_rounds_argument(parser)
     assert parser.parse_args([]).rounds == 3
     assert parser.parse_args(['--rounds', '5']).rounds == 5
-    for bad in ('1', '2', '4'):
+    assert parser.parse_args(['--rounds', '1']).rounds == 1  # a smoke run
+    for bad in ('0', '2', '4'):
         with pytest.raises(SystemExit):
             parser.parse_args(['--rounds', bad])
     assert _measure.rounds_label(3) == 'median of 3 alternating rounds'

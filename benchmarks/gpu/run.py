@@ -16,7 +16,7 @@ time:
 A step that would start past ``--limit`` seconds is skipped, one that runs
 past it is stopped; the records written so far stay, and
 ``results.md`` is rendered from them. ``--device cpu --quick`` is the dry
-run at tiny sizes that CI runs.
+run at tiny sizes (one step, one round) that CI runs.
 
     python benchmarks/gpu/run.py [--device cuda] [--quick] [--limit 540]
         [--out DIR]
@@ -49,7 +49,8 @@ def steps(device: str, quick: bool, out: str) -> List[Tuple[str, List[str]]]:
         ]
 
     size = ['--height=32', '--width=64'] if quick else []
-    few = ['--steps=1'] if quick else []
+    # the dry run checks the command, not the numbers: one step, one round
+    few = ['--steps=1', '--rounds=1'] if quick else []
     train = ['--amp', '--variants', *TRAIN_VARIANTS, *size, *few]
     return [
         ('check', [osp.join(HERE, 'check.py'), f'--device={device}'] +
@@ -78,8 +79,8 @@ def main() -> int:
     parser.add_argument(
         '--quick',
         action='store_true',
-        help='tiny sizes, one step a round, no batch 8 or compile steps (the '
-        'CPU dry run)')
+        help='tiny sizes, one step, one round, no batch 8 or compile steps '
+        '(the CPU dry run)')
     parser.add_argument(
         '--limit',
         type=float,
