@@ -43,6 +43,7 @@ def two_rank_env() -> dict:
         GPUS='2',
         GPUS_PER_NODE='1',
         CPUS_PER_TASK='1',
+        PYTHONFAULTHANDLER='1',  # a rank that crashes prints where
         PYTHONWARNINGS='ignore')
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
     env.pop('MASTER_PORT', None)
