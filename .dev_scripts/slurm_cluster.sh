@@ -8,7 +8,8 @@
 #
 # Two slurmd (nodes n1 and n2, each on its own port, both on 127.0.0.1),
 # slurmctld and munged, all as root; partition `debug` (default) with both
-# nodes, CPUs only (no GPU gres), select/cons_tres, requeue allowed. The
+# nodes, CPUs only (no GPU gres), select/cons_tres, requeue allowed (a
+# requeued job may start again after 30 s instead of Slurm's 120). The
 # state lives in SLURM_CLUSTER_DIR (default /tmp/mmseg_encnet_slurm); the
 # config is written there and to /etc/slurm/slurm.conf, where sinfo, srun
 # and sbatch read it (an /etc/slurm/slurm.conf that this script did not
@@ -45,6 +46,8 @@ SlurmctldPort=6817
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
+# how long a requeued job waits before it may start again (120 s by default)
+AuthInfo=cred_expire=30
 StateSaveLocation=$DIR/state
 SlurmdSpoolDir=$DIR/spool/%n
 SlurmctldPidFile=$DIR/slurmctld.pid

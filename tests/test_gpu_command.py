@@ -104,6 +104,7 @@ def run_command(tmp_path, *args):
 
 
 @pytest.mark.slow
+@pytest.mark.gpu_dry_run
 def test_cpu_dry_run_checks_measures_and_renders(tmp_path):
     result = run_command(tmp_path)
     out = result.stdout
@@ -123,11 +124,18 @@ def test_cpu_dry_run_checks_measures_and_renders(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.gpu_dry_run
 def test_the_limit_stops_the_run_and_keeps_the_records(tmp_path):
-    result = run_command(tmp_path, '--limit', '90')
+    # 50 s: the check and the Encoding step (about 35 s here) finish, the
+    # scaling step is stopped at the limit, the rest are skipped
+    result = run_command(tmp_path, '--limit', '50')
     assert result.returncode == 0, result.stderr[-3000:]
-    skipped = re.findall(r'== (\w+): (?:skipped|stopped)', result.stdout)
-    assert skipped and 'inference' in skipped, result.stdout[-3000:]
+    out = result.stdout
+    finished = set(re.findall(r'== (\w+): [\d.]+ s \(ok\)', out))
+    cut = re.findall(r'== (\w+): (?:skipped|stopped)', out)
+    assert 'inference' in cut, out[-3000:]
+    assert finished | set(cut) == {'check', *STEPS}, out[-3000:]
     written = {f[:-5] for f in os.listdir(tmp_path) if f.endswith('.json')}
-    assert written and not {'inference'} & written
-    assert (tmp_path / 'results.md').is_file()
+    assert written == finished - {'check'}, out[-3000:]
+    report = (tmp_path / 'results.md').read_text()
+    assert {step for step in STEPS if f'### {step}\n' in report} == written

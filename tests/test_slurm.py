@@ -218,7 +218,8 @@ def test_usr1_requeues_and_the_restart_ends_as_uninterrupted(
     subprocess.run(['scancel', '--signal=USR1', job], check=True)
     wait_for(rf'requeued Slurm job {job}', log, timeout=120)
     stopped = stopped_checkpoint(open(log).read(), 'SIGUSR1', work_dir)
-    # Slurm holds a requeued job for about two minutes before it restarts.
+    # Slurm holds a requeued job for AuthInfo=cred_expire (30 s on the test
+    # cluster, 120 s by default) before it restarts.
     text = wait_for(
         rf'Saving checkpoint at {ITERS} iterations', log, timeout=480)
     step = re.search(r'iter_(\d+)', stopped)[1]

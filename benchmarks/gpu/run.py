@@ -24,10 +24,11 @@ run at tiny sizes (one step, one round) that CI runs.
 import argparse
 import os
 import os.path as osp
+import signal
 import subprocess
 import sys
 import time
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 HERE = osp.dirname(osp.abspath(__file__))
 BENCHMARKS = osp.dirname(HERE)
@@ -103,18 +104,26 @@ def main() -> int:
             continue
         print(f'== {name}', flush=True)
         began = time.monotonic()
+        # its own process group: stopping it stops its worker processes too
+        step = subprocess.Popen([sys.executable, *cmd],
+                                env=env,
+                                start_new_session=True)
         try:
-            result = subprocess.run([sys.executable, *cmd],
-                                    env=env,
-                                    timeout=left)
+            returncode: Optional[int] = step.wait(timeout=left)
         except subprocess.TimeoutExpired:
+            returncode = None
+        finally:
+            if step.poll() is None:  # past the limit, or interrupted
+                os.killpg(step.pid, signal.SIGKILL)
+                step.wait()
+        if returncode is None:
             print(f'== {name}: stopped at the limit ({args.limit:.0f} s)')
             continue  # the steps after it print that they are skipped
         print(
             f'== {name}: {time.monotonic() - began:.1f} s '
-            f"({'ok' if result.returncode == 0 else 'failed'})",
+            f"({'ok' if returncode == 0 else 'failed'})",
             flush=True)
-        if result.returncode != 0:
+        if returncode != 0:
             if name == 'check':
                 print('checks failed: nothing measured')
                 return 1
