@@ -1,9 +1,9 @@
-# Schedule and runtime of the CPU demo: a few minutes on 2 cores, from
-# scratch (no pretrained weights can be downloaded), in bfloat16 autocast
-# (mmseg_encnet.BF16OptimWrapper), evaluated every 300 iterations. Half the
-# CamVid lr and gradients clipped at norm 5 (a logged step's norm is about
-# 1): at lr 0.05 unclipped a loss spike can leave EncNet's context branch
-# dead for good (docs/demo.md).
+# Schedule and runtime of the CPU demo: from scratch (no pretrained weights
+# can be downloaded), in bfloat16 autocast (mmseg_encnet.BF16OptimWrapper:
+# float32 on CPUs without bfloat16 units), evaluated every 300 iterations.
+# Half the CamVid lr and gradients clipped at norm 5 (a logged step's norm
+# is about 1): at lr 0.05 unclipped a loss spike can leave EncNet's context
+# branch dead for good (docs/demo.md).
 _base_ = ['./cpu_runtime.py', './datasets/demo_street.py']
 max_iters = 1500
 optim_wrapper = dict(
