@@ -13,11 +13,12 @@ final weights are evaluated on the recipe's whole val images (aAcc, mIoU,
 mAcc and per-class IoU by mmseg's ``IoUMetric`` helpers). Runs accumulate
 in the raw record at ``--json``: a run already there is not trained or
 evaluated again, and the record is saved after every run, each with its
-wall time, threads, machine, torch and date (``--reevaluate`` evaluates
-named runs again, keeping those). EncNet runs also get the SE branch's
-presence recall and precision per class and the SE-loss's share of the
-training loss. ``run_all.py --render``
-renders its tables, as this script prints them.
+wall time, parts (a run stopped part-way resumes from its last checkpoint
+when started again), threads, machine, torch and date (``--reevaluate``
+evaluates named runs again, keeping those). EncNet runs also get the SE
+branch's presence recall and precision per class and the SE-loss's share
+of the training loss. ``run_all.py --render`` renders its tables, as this
+script prints them.
 ``--figure`` draws val scenes as rows, image | ground truth | one column
 per config (its first run), with EncNet's presence chart beside it
 (``*_presence.png``) and, for the demo, its training curves
@@ -33,7 +34,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -69,11 +70,12 @@ RECIPES = {
         scale=0.5),
     'siftflow':
     dict(
-        runs=_runs(['encnet_r18-d8_siftflow', 'fcn_r18-d8_siftflow'],
-                   [0, 1, 2]) +
-        [
-            'encnet_r18-d8-sebal_siftflow:0', 'encnet_r18-d8-nose_siftflow:0',
-            'encnet_r18-d8-k32_siftflow:0', 'pspnet_r18-d8_siftflow:0'
+        runs=_runs([
+            'encnet_r18-d8_siftflow', 'encnet_r18-d8-sebal_siftflow',
+            'fcn_r18-d8_siftflow'
+        ], [0, 1, 2]) + [
+            'encnet_r18-d8-nose_siftflow:0', 'encnet_r18-d8-k32_siftflow:0',
+            'pspnet_r18-d8_siftflow:0'
         ],
         # classes whose presence depends on the scene, and rare ones
         highlight=['sea', 'river', 'field', 'sand', 'person', 'boat'],
@@ -109,19 +111,39 @@ def final_checkpoint(config: str, work_dir: str, options: List[str]) -> str:
 
 
 def train(config: str, seed: int, work_dir: str, final: str, threads: int,
-          options: List[str]) -> Optional[float]:
-    """Train into ``work_dir`` unless its ``final`` checkpoint exists; the
-    wall time in seconds (None when trained before). Thread-safe: it reads
-    no config (mmengine's config loading is not)."""
+          options: List[str]) -> Optional[Tuple[float, int]]:
+    """Train into ``work_dir`` unless its ``final`` checkpoint exists,
+    resuming from its last checkpoint when a run was stopped; the wall time
+    in seconds and the number of parts (starts) it took, None when trained
+    before. Thread-safe: it reads no config (mmengine's config loading is
+    not).
+
+    The wall time adds each stopped part up to the last checkpoint that part
+    wrote (the next part does not repeat those iterations); the parts are
+    kept in ``<work_dir>.parts``."""
     if osp.isfile(final):
         return None
     os.makedirs(work_dir, exist_ok=True)
+    parts_file = f'{work_dir}.parts'
+    parts = dict(seconds=[], start=None)  # stopped parts, the open one
+    if osp.isfile(parts_file):
+        with open(parts_file) as f:
+            parts = json.load(f)
+    last = osp.join(work_dir, 'last_checkpoint')
+    resume = osp.isfile(last)
+    if parts['start'] is not None:  # the open part was stopped
+        saved = osp.getmtime(last) if resume else 0.0
+        parts['seconds'].append(max(saved - parts['start'], 0.0))
+    parts['start'] = time.time()
+    with open(parts_file, 'w') as f:
+        json.dump(parts, f)
     start = time.perf_counter()
-    with open(f'{work_dir}.log', 'w') as log:
+    with open(f'{work_dir}.log', 'a' if resume else 'w') as log:
         subprocess.run([
             sys.executable,
             osp.join(ROOT, 'tools/train.py'), config, '--work-dir', work_dir,
-            '--cfg-options', f'randomness.seed={seed}', *options
+            '--cfg-options', f'randomness.seed={seed}', *options,
+            *(['--resume'] if resume else [])
         ],
                        check=True,
                        cwd=ROOT,
@@ -131,7 +153,8 @@ def train(config: str, seed: int, work_dir: str, final: str, threads: int,
                            os.environ,
                            PYTHONWARNINGS='ignore',
                            OMP_NUM_THREADS=str(threads)))
-    return time.perf_counter() - start
+    return (sum(parts['seconds']) + time.perf_counter() - start,
+            len(parts['seconds']) + 1)
 
 
 def val_set(config: str, data_root: Optional[str]):
@@ -233,8 +256,8 @@ def figure(recipe: str, firsts: Dict[str, str], pairs: List, classes, palette,
 
 
 # what a run's record keeps from its training when it is evaluated again
-TRAINING_FIELDS = ('config', 'seed', 'seconds', 'threads', 'machine', 'torch',
-                   'date')
+TRAINING_FIELDS = ('config', 'seed', 'seconds', 'parts', 'threads', 'machine',
+                   'torch', 'date')
 
 
 def load_record(path: str, settings: dict) -> dict:
@@ -330,12 +353,18 @@ def main() -> None:
             if (r['config'], r['seed']) == (config, seed)
         ]
         if trained:  # --reevaluate: the training's own fields are kept
-            entry = {k: trained[0][k] for k in TRAINING_FIELDS}
+            entry = {
+                k: trained[0][k]
+                for k in TRAINING_FIELDS if k in trained[0]
+            }
         else:
+            seconds, parts = train(path, seed, work_dir, final, threads,
+                                   options) or (None, None)
             entry = dict(
                 config=config,
                 seed=seed,
-                seconds=train(path, seed, work_dir, final, threads, options),
+                seconds=seconds,
+                parts=parts,
                 threads=threads,
                 machine=_measure.cpu_machine(threads),
                 torch=torch.__version__,

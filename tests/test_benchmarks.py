@@ -10,6 +10,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -123,18 +124,62 @@ def test_seeds_pass_config_options_to_every_training(tmp_path, monkeypatch):
     final = seeds.final_checkpoint(config, work_dir,
                                    ['optim_wrapper.optimizer.lr=0.05'])
     assert final == osp.join(work_dir, 'iter_1500.pth')
-    seconds = seeds.train(config, 3, work_dir, final, 1,
-                          ['optim_wrapper.optimizer.lr=0.05'])
+    seconds, parts = seeds.train(config, 3, work_dir, final, 1,
+                                 ['optim_wrapper.optimizer.lr=0.05'])
     (cmd, kwargs), = calls
     options = cmd[cmd.index('--cfg-options') + 1:]
     assert options == ['randomness.seed=3', 'optim_wrapper.optimizer.lr=0.05']
     assert cmd[cmd.index('--work-dir') + 1] == work_dir
     assert kwargs['env']['OMP_NUM_THREADS'] == '1'
-    assert seconds is not None
+    assert seconds >= 0 and parts == 1
     # a run whose final checkpoint exists is not trained again
     (tmp_path / 'fcn_seed3' / 'iter_1500.pth').write_bytes(b'')
     assert seeds.train(config, 3, work_dir, final, 1, []) is None
     assert len(calls) == 1
+
+
+def test_seeds_resume_a_stopped_run_counting_its_checkpointed_time(
+        tmp_path, monkeypatch):
+    config = seeds.config_path('demo', 'fcn_r18-d8_demo')
+    work_dir = str(tmp_path / 'fcn_seed0')
+    final = osp.join(work_dir, 'iter_1500.pth')
+    last = osp.join(work_dir, 'last_checkpoint')
+    now = [1.8e9]  # a clock each part moves on by 1000 s
+    monkeypatch.setattr(
+        seeds, 'time',
+        argparse.Namespace(time=lambda: now[0], perf_counter=lambda: now[0]))
+    calls = []
+
+    def stopped_after(seconds: Optional[float]):
+        """A training stopped 1000 s after its part began, its last
+        checkpoint written ``seconds`` in (None: none written)."""
+
+        def run(cmd, **kwargs):
+            calls.append(cmd)
+            if seconds is not None:
+                with open(last, 'w') as f:
+                    f.write(osp.join(work_dir, 'iter_200.pth'))
+                os.utime(last, (now[0] + seconds, now[0] + seconds))
+            now[0] += 1000
+            raise subprocess.CalledProcessError(-15, cmd)
+
+        return run
+
+    for seconds in (100.0, None, 30.0):
+        monkeypatch.setattr(subprocess, 'run', stopped_after(seconds))
+        with pytest.raises(subprocess.CalledProcessError):
+            seeds.train(config, 0, work_dir, final, 1, [])
+
+    def finished(cmd, **kwargs):
+        calls.append(cmd)
+        now[0] += 700
+
+    monkeypatch.setattr(subprocess, 'run', finished)
+    seconds, parts = seeds.train(config, 0, work_dir, final, 1, [])
+    assert ['--resume' in cmd for cmd in calls] == [False, True, True, True]
+    # 100 s to the first part's checkpoint, none in the second, 30 s in the
+    # third, all 700 s of the fourth, which finished
+    assert (seconds, parts) == (830.0, 4)
 
 
 @pytest.mark.slow
