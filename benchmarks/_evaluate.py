@@ -8,25 +8,32 @@ with the metric's own helpers.
 import glob
 import json
 import os.path as osp
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from PIL import Image
 
 
-def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
-             classes: Sequence[str]) -> Dict:
+def evaluate(config: str,
+             checkpoint: str,
+             pairs: List[Tuple[str, str]],
+             classes: Sequence[str],
+             scenes: Optional[Sequence[str]] = None) -> Dict:
     """Pixel accuracy (aAcc), mIoU, mean class accuracy (mAcc) and IoU and
     accuracy per class (%) of ``checkpoint`` on ``(image, label)`` file
     pairs, by mmseg's ``IoUMetric`` helpers (classes absent from the labels
     are left out of the means, as there); label values outside
-    ``range(len(classes))`` are ignored."""
+    ``range(len(classes))`` are ignored. For EncNet also the SE branch's
+    presence scores and what its context vector holds (:class:`Context`),
+    told apart by the images' ``scenes`` (a kind per image) if given."""
     import torch
     from mmseg.evaluation import IoUMetric
 
     from mmseg_encnet.apis import EncNetInferencer
     inferencer = EncNetInferencer(config, checkpoint, device='cpu')
     inferencer.show_progress = False  # one image a call
+    head = inferencer.model.decode_head
+    context = Context(head) if hasattr(head, 'enc_module') else None
     num, ignore = len(classes), 255
     areas = []  # intersection, union, prediction, label per class
     present, believed = [], []  # per image: in the label, SE branch > 0.5
@@ -56,7 +63,8 @@ def evaluate(config: str, checkpoint: str, pairs: List[Tuple[str, str]],
             for c, v in zip(classes, acc)
         },
         **(presence_scores(np.array(present), np.array(believed), classes)
-           if believed else {}))
+           if believed else {}),
+        **(dict(context=context.summary(scenes)) if context else {}))
 
 
 def presence_scores(present: np.ndarray, believed: np.ndarray,
@@ -77,6 +85,75 @@ def presence_scores(present: np.ndarray, believed: np.ndarray,
             for c, n, b, h in zip(classes, present.sum(0), believed.sum(0),
                                   hits)
         })
+
+
+class Context:
+    """What EncHead's Context Encoding Module sees, one image per forward:
+    the assignment of the encoded features to the codewords, the context
+    vector ``e`` it rescales the channels by, and the same features
+    averaged over the image, the summary a plain global pooling would give.
+
+    Args:
+        head (nn.Module): An EncHead; forward hooks are put on its
+            ``enc_module``.
+    """
+
+    def __init__(self, head) -> None:
+        from mmseg_encnet.models.encoding import assign, scaled_distances
+        module = head.enc_module
+        encoding = module.encoding[0]
+        self.usage, self.pooled, self.vectors = [], [], []
+
+        def projected(_, __, x) -> None:  # (1, C, H, W) encoded features
+            x = x.detach().float().flatten(2)
+            logits, _ = scaled_distances(x, encoding.codewords.detach(),
+                                         encoding.scale.detach())
+            self.usage.append(assign(logits)[0].mean(0).numpy())
+            self.pooled.append(x[0].mean(1).numpy())
+
+        def encoded(_, __, out) -> None:  # ((1, C) context, features)
+            self.vectors.append(out[0][0].detach().float().numpy())
+
+        module.encoding_project.register_forward_hook(projected)
+        module.register_forward_hook(encoded)
+
+    def summary(self, scenes: Optional[Sequence[str]]) -> Dict:
+        """Each codeword's share of all assignments (%, largest first) and
+        how many codewords that spread is worth (``exp`` of its entropy);
+        with ``scenes``, how well the context vector and the pooled
+        features tell the images' scene kinds apart
+        (:func:`scene_accuracy`)."""
+        usage = np.mean(self.usage, axis=0)
+        summary = dict(
+            usage=sorted((float(u * 100) for u in usage), reverse=True),
+            effective_codewords=float(
+                np.exp(-(usage * np.log(np.maximum(usage, 1e-12))).sum())))
+        if scenes is not None:
+            summary['scene_accuracy'] = dict(
+                context=scene_accuracy(np.array(self.vectors), scenes),
+                pooled=scene_accuracy(np.array(self.pooled), scenes))
+        return summary
+
+
+def scene_accuracy(features: np.ndarray, scenes: Sequence[str]) -> float:
+    """Leave-one-out accuracy (%) of telling each row's scene kind by the
+    nearest mean of each kind's other rows, on features (n, D) standardised
+    per dimension: how much of the scene a summary vector holds."""
+    x = (features - features.mean(0)) / (features.std(0) + 1e-8)
+    kinds, label = np.unique(np.asarray(scenes), return_inverse=True)
+    sums = np.zeros((len(kinds), x.shape[1]))
+    np.add.at(sums, label, x)
+    counts = np.bincount(label, minlength=len(kinds)).astype(float)
+    hits = 0
+    for row, own in zip(x, label):
+        others, n = sums.copy(), counts.copy()
+        others[own] -= row
+        n[own] -= 1
+        means = others / np.maximum(n, 1)[:, None]
+        distance = ((means - row)**2).sum(1)
+        distance[n == 0] = np.inf
+        hits += int(distance.argmin() == own)
+    return hits / len(x) * 100
 
 
 def se_loss_share(work_dir: str, last: int = 100) -> Dict:

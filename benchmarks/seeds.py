@@ -16,9 +16,10 @@ evaluated again, and the record is saved after every run, each with its
 wall time, parts (a run stopped part-way resumes from its last checkpoint
 when started again), threads, machine, torch and date (``--reevaluate``
 evaluates named runs again, keeping those). EncNet runs also get the SE
-branch's presence recall and precision per class and the SE-loss's share
-of the training loss. ``run_all.py --render`` renders its tables, as this
-script prints them.
+branch's presence recall and precision per class, the SE-loss's share of
+the training loss and what the context vector holds (how the codewords are
+used; on SIFT Flow, how well it tells the scene kinds apart).
+``run_all.py --render`` renders its tables, as this script prints them.
 ``--figure`` draws val scenes as rows, image | ground truth | one column
 per config (its first run), with EncNet's presence chart beside it
 (``*_presence.png``) and, for the demo, its training curves
@@ -81,6 +82,8 @@ RECIPES = {
         highlight=['sea', 'river', 'field', 'sand', 'person', 'boat'],
         # coast, highway, insidecity, mountain, street (file name order)
         scenes=[0, 64, 96, 128, 192],
+        # each image's scene kind is its file name's prefix (coast_...)
+        kind_by_name=True,
         scale=1.0),
 }
 # the converted data by default; converted from the release when absent
@@ -188,6 +191,34 @@ def _mean_spread(values: List[float]) -> List[str]:
     return [f'{np.mean(values):.2f}', f'{min(values):.2f}-{max(values):.2f}']
 
 
+def _render_context(runs: List[dict], what: str, images: int,
+                    where: str) -> List[str]:
+    """Rows of what each EncNet run's context vector holds."""
+    kinds = all('scene_accuracy' in r['context'] for r in runs)
+    rows = [
+        f'{what}: what the context vector of EncNet holds, on {images} val '
+        f'images {where}',
+        '| config | seed | codewords | effective codewords | largest share (%)'
+        + (' | scene kind from context vector (%) | from pooled features (%)'
+           if kinds else '') + ' |', '| --- | ---: | ---: | ---: | ---:' +
+        (' | ---: | ---:' if kinds else '') + ' |'
+    ]
+    for r in runs:
+        c = r['context']
+        cells = [
+            f"`{r['config']}`",
+            str(r['seed']),
+            str(len(c['usage'])), f"{c['effective_codewords']:.1f}",
+            f"{c['usage'][0]:.1f}"
+        ]
+        if kinds:
+            cells += [
+                f'{c["scene_accuracy"][k]:.1f}' for k in ('context', 'pooled')
+            ]
+        rows.append('| ' + ' | '.join(cells) + ' |')
+    return rows
+
+
 def render(record: dict) -> str:
     """Per config: runs, val mIoU per seed, mean and spread (and of mAcc and
     aAcc where the record has them), the singled-out classes' IoU (mean
@@ -223,6 +254,9 @@ def render(record: dict) -> str:
             cells.append(f'{max(minutes):.0f}' if minutes else '-')
         cells += [f"{np.mean([r['iou'][c] for r in mine]):.1f}" for c in high]
         rows.append('| ' + ' | '.join(cells) + ' |')
+    context = [r for r in runs if 'context' in r]
+    if context:
+        rows += ['', *_render_context(context, what, s['val_images'], where)]
     classes = s['classes']
     per_run = [
         f'{what}: IoU (%) per class of every run {where}',
@@ -332,6 +366,8 @@ def main() -> None:
             highlight=recipe['highlight'],
             device='cpu'))
     done = {(r['config'], r['seed']) for r in record['results']}
+    kinds = [osp.basename(image).split('_')[0]
+             for image, _ in pairs] if recipe.get('kind_by_name') else None
 
     jobs = []  # (config, seed, config path, work dir, final checkpoint)
     for config, seed in runs:
@@ -370,7 +406,7 @@ def main() -> None:
                 torch=torch.__version__,
                 date=time.strftime('%Y-%m-%d'))
         with lock:  # evaluation reads configs: not thread-safe
-            metrics = _evaluate.evaluate(path, final, pairs, classes)
+            metrics = _evaluate.evaluate(path, final, pairs, classes, kinds)
             metrics.update(_evaluate.se_loss_share(work_dir))
             for old in trained:
                 record['results'].remove(old)

@@ -184,10 +184,10 @@ def test_seeds_resume_a_stopped_run_counting_its_checkpointed_time(
 
 @pytest.mark.slow
 def test_seeds_trains_evaluates_and_records(tmp_path, demo_data_root):
-    """Two runs of 2 iterations, two at a time: the record has both (in the
-    order asked for), the machine, torch and the date, and renders; a second
-    call changes nothing; --reevaluate evaluates again, keeping the
-    training's fields."""
+    """An FCN and an EncNet run of 2 iterations, two at a time: the record
+    has both (in the order asked for), the machine, torch and the date, and
+    renders; a second call changes nothing; --reevaluate evaluates again,
+    keeping the training's fields."""
     record = tmp_path / 'demo.json'
     cmd = [
         sys.executable,
@@ -195,7 +195,7 @@ def test_seeds_trains_evaluates_and_records(tmp_path, demo_data_root):
         demo_data_root, '--work-dirs',
         str(tmp_path / 'runs'), '--json',
         str(record), '--jobs', '2', '--runs', 'fcn_r18-d8_demo:0',
-        'fcn_r18-d8_demo:1', '--cfg-options', 'train_cfg.max_iters=2',
+        'encnet_r18-d8_demo:1', '--cfg-options', 'train_cfg.max_iters=2',
         'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
         'val_dataloader.dataset.indices=2'
     ]
@@ -206,8 +206,14 @@ def test_seeds_trains_evaluates_and_records(tmp_path, demo_data_root):
         written = json.load(f)
     assert [(r['config'], r['seed'])
             for r in written['results']] == [('fcn_r18-d8_demo', 0),
-                                             ('fcn_r18-d8_demo', 1)]
+                                             ('encnet_r18-d8_demo', 1)]
     assert all(r['seconds'] > 0 for r in written['results'])
+    fcn, encnet = written['results']
+    # EncNet's context is summarised over its codewords; the demo's images
+    # have no scene kinds
+    assert 'context' not in fcn
+    assert len(encnet['context']['usage']) == 16
+    assert 'scene_accuracy' not in encnet['context']
     assert written['settings']['val_images'] == 40
     assert {'machine', 'torch', 'date'} <= set(written)
     assert seeds.render(written) in out
@@ -265,3 +271,58 @@ def test_presence_scores_per_class():
         images=3, recall=pytest.approx(200 / 3), precision=100.0)
     assert scores['b'] == dict(images=0, recall=None, precision=0.0)
     assert scores['c'] == dict(images=2, recall=50.0, precision=50.0)
+
+
+def test_scene_accuracy_leaves_each_image_out():
+    from _evaluate import scene_accuracy
+    apart = np.array([[0.0], [1.0], [10.0], [11.0]])
+    assert scene_accuracy(apart, ['a', 'a', 'b', 'b']) == 100.0
+    # each image is nearer the other kind's mean than its own kind's other
+    # image (with itself in its kind's mean, b's would be right)
+    mixed = np.array([[0.0], [10.0], [4.0], [6.0]])
+    assert scene_accuracy(mixed, ['a', 'a', 'b', 'b']) == 0.0
+
+
+def test_context_summarises_codeword_use_and_the_context_vector():
+    import torch
+
+    from mmseg_encnet.models.enc_head import EncModule
+    from _evaluate import Context
+    torch.manual_seed(0)
+    module = EncModule(4, 3, norm_cfg=dict(type='BN')).eval()
+    images = torch.rand(2, 1, 4, 5, 6)
+    with torch.no_grad():  # before the hooks, which it would call
+        projected = [module.encoding_project(x)[0].flatten(1) for x in images]
+    context = Context(argparse.Namespace(enc_module=module))
+    with torch.no_grad():
+        vectors = [module(x)[0][0] for x in images]
+    encoding = module.encoding[0]
+    usage, pooled = [], []
+    for x in projected:  # (C, N): softmax over k of s_k ||x_i - d_k||^2
+        distance = ((x.t()[:, None] - encoding.codewords.detach())**2).sum(2)
+        usage.append((encoding.scale.detach() * distance).softmax(1).mean(0))
+        pooled.append(x.mean(1))
+    usage = torch.stack(usage).mean(0).double()
+    summary = context.summary(['a', 'b'])
+    assert summary['usage'] == pytest.approx(
+        sorted((usage * 100).tolist(), reverse=True), rel=1e-5)
+    assert summary['effective_codewords'] == pytest.approx(
+        float(torch.exp(-(usage * usage.log()).sum())), rel=1e-5)
+    np.testing.assert_allclose(context.vectors, torch.stack(vectors), 1e-6)
+    np.testing.assert_allclose(context.pooled, torch.stack(pooled), 1e-6)
+    # one image of each kind: none has another of its kind to be told by
+    assert summary['scene_accuracy'] == dict(context=0.0, pooled=0.0)
+
+
+def test_context_table_is_computed_from_the_runs():
+    run = dict(
+        config='e',
+        seed=2,
+        context=dict(
+            usage=[60.0, 30.0, 10.0],
+            effective_codewords=2.4,
+            scene_accuracy=dict(context=70.25, pooled=55.0)))
+    rows = seeds._render_context([run], 'siftflow', 8, '(now)')
+    assert rows[0] == ('siftflow: what the context vector of EncNet holds, '
+                       'on 8 val images (now)')
+    assert rows[-1] == '| `e` | 2 | 3 | 2.4 | 60.0 | 70.2 | 55.0 |'

@@ -44,8 +44,8 @@ autocast_enabled = (
     if _has_device_autocast_query() else _autocast_enabled_before_2_4)
 
 
-def _scaled_distances(x: Tensor, codewords: Tensor,
-                      scale: Tensor) -> Tuple[Tensor, Tensor]:
+def scaled_distances(x: Tensor, codewords: Tensor,
+                     scale: Tensor) -> Tuple[Tensor, Tensor]:
     """Scaled squared distances between features and codewords.
 
     Args:
@@ -115,7 +115,7 @@ class _EncodingFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx: FunctionCtx, x: Tensor, codewords: Tensor,
                 scale: Tensor) -> Tensor:
-        logits, dist = _scaled_distances(x, codewords, scale)
+        logits, dist = scaled_distances(x, codewords, scale)
         assignment = assign(logits)
         ctx.save_for_backward(x, codewords, scale, assignment, dist)
         return _residual_encoding(assignment, x, codewords)
