@@ -231,13 +231,13 @@ def render(record: dict) -> str:
     caption = (f"{what}: val mIoU (%) of the final weights on "
                f"{s['val_images']} val images {where}")
     high = s['highlight']
-    extra = ['mAcc', 'mAcc min-max', 'aAcc', 'aAcc min-max', 'minutes'
+    extra = ['mAcc', 'mAcc min-max', 'aAcc', 'aAcc min-max'
              ] if accuracy else []
     rows = [
         caption, '| config | runs | val mIoU by seed | mean | min-max | ' +
         ''.join(f'{c} | ' for c in extra) + ' | '.join(high) + ' |',
         '| --- | ---: | --- | ---: | --- |' + ' ---: | --- |' *
-        (len(extra) // 2) + ' ---: |' * (len(high) + len(extra) % 2)
+        (len(extra) // 2) + ' ---: |' * len(high)
     ]
     for config in dict.fromkeys(r['config'] for r in runs):
         mine = [r for r in runs if r['config'] == config]
@@ -250,25 +250,31 @@ def render(record: dict) -> str:
         if accuracy:
             cells += _mean_spread([r['mAcc'] for r in mine])
             cells += _mean_spread([r['aAcc'] for r in mine])
-            minutes = [r['seconds'] / 60 for r in mine if r['seconds']]
-            cells.append(f'{max(minutes):.0f}' if minutes else '-')
         cells += [f"{np.mean([r['iou'][c] for r in mine]):.1f}" for c in high]
         rows.append('| ' + ' | '.join(cells) + ' |')
     context = [r for r in runs if 'context' in r]
     if context:
         rows += ['', *_render_context(context, what, s['val_images'], where)]
     classes = s['classes']
+    # each run's accuracies and wall time (with its validations) on how
+    # many threads, where the record has them
+    timed = ['aAcc', 'mAcc', 'minutes', 'threads'] if accuracy else []
     per_run = [
         f'{what}: IoU (%) per class of every run {where}',
-        '| config | seed | val mIoU | ' + ' | '.join(classes) + ' |',
-        '| --- | ---: | ---: |' + ' ---: |' * len(classes)
+        '| config | seed | val mIoU | ' + ''.join(f'{c} | ' for c in timed) +
+        ' | '.join(classes) + ' |',
+        '| --- | ---: | ---: |' + ' ---: |' * (len(timed) + len(classes))
     ]
     for r in runs:
-        per_run.append('| ' + ' | '.join([
-            f"`{r['config']}`",
-            str(r['seed']), f"{r['mIoU']:.2f}", *(f"{r['iou'][c]:.1f}"
-                                                  for c in classes)
-        ]) + ' |')
+        cells = [f"`{r['config']}`", str(r['seed']), f"{r['mIoU']:.2f}"]
+        if accuracy:
+            cells += [
+                f"{r['aAcc']:.2f}", f"{r['mAcc']:.2f}",
+                f"{r['seconds'] / 60:.0f}" if r['seconds'] else '-',
+                str(r.get('threads', '-'))
+            ]
+        cells += [f"{r['iou'][c]:.1f}" for c in classes]
+        per_run.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(rows) + '\n\n' + '\n'.join(per_run)
 
 
