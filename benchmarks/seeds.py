@@ -183,7 +183,7 @@ def _where(record: dict) -> str:
                 f"torch {record['torch']})")
     dates = sorted({r['date'] for r in runs})
     span = dates[0] if len(dates) == 1 else f'{dates[0]} to {dates[-1]}'
-    return (f"({span}, {', '.join(sorted({r['machine'] for r in runs}))}, "
+    return (f"({span}, {'; '.join(sorted({r['machine'] for r in runs}))}, "
             f"torch {', '.join(sorted({r['torch'] for r in runs}))})")
 
 
