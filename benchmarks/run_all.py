@@ -2,12 +2,15 @@
 
     python benchmarks/run_all.py            # measure all, then render
     python benchmarks/run_all.py --render   # only render the committed results
+    python benchmarks/run_all.py --render --requote   # and quote them in docs
     python benchmarks/run_all.py --quick    # small sizes, into work_dirs/
 
 Each benchmark writes its raw record (every step of every round, the machine,
 torch, the date) to ``<results>/<name>.json``; ``results.md`` and
 ``scaling.png`` are rendered from those files alone, so ``--render``
-reproduces them exactly from what is committed in ``benchmarks/results/``.
+reproduces them exactly from what is committed in ``benchmarks/results/``;
+``--requote`` then replaces the tables README.md and docs/ quote by the
+rendered ones (``tests/test_docs.py`` checks that they are).
 Without ``--quick`` the sizes are Cityscapes' (512x1024 training crops at
 batch 2, 1024x2048 frames): about an hour on 2 CPU cores. ``--quick`` (about
 ten minutes) writes to ``work_dirs/benchmarks-quick`` unless ``--results``
@@ -26,6 +29,8 @@ import os.path as osp
 import subprocess
 import sys
 from typing import Optional
+
+import _quote
 
 HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(HERE)
@@ -125,6 +130,11 @@ def main() -> None:
         help='raw records folder; default '
         'benchmarks/results (work_dirs/benchmarks-quick '
         'with --quick)')
+    parser.add_argument(
+        '--requote',
+        action='store_true',
+        help='replace the result tables README.md and docs/ quote '
+        'by the rendered ones')
     parser.add_argument('--only', nargs='+', choices=list(BENCHMARKS))
     parser.add_argument(
         '--device', help='cpu or cuda (default: cuda if '
@@ -158,6 +168,21 @@ def main() -> None:
         f.write(text)
     print(text)
     print(f"wrote {osp.join(out_dir, 'results.md')}")
+    if args.requote:
+        requote_docs(_quote.tables(text))
+
+
+def requote_docs(rendered: list) -> None:
+    """Put the rendered tables into README.md and docs/ where quoted."""
+    for doc in [osp.join(ROOT, 'README.md')] + sorted(
+            glob.glob(osp.join(ROOT, 'docs', '*.md'))):
+        with open(doc) as f:
+            text = f.read()
+        new = _quote.requote(text, rendered)
+        if new != text:
+            with open(doc, 'w') as f:
+                f.write(new)
+            print(f'requoted tables in {osp.relpath(doc, ROOT)}')
 
 
 if __name__ == '__main__':

@@ -4,14 +4,17 @@ Every relative link and repository path they name exists, every config they
 name builds (a ``_base_`` runtime without a model loads), every
 ``tools/``/``benchmarks/`` command they show names a script that exists and
 accepts the flags shown (its ``--help`` lists them),
-and every results table they quote from a record is what the renderer makes
-of that record.
+every results table they quote from a record is what the renderer makes
+of that record, and every ratio or two-decimal figure they quote is a cell
+of such a table.
 """
+import functools
 import glob
 import os.path as osp
 import re
 import subprocess
 import sys
+import tempfile
 
 import pytest
 from mmengine.config import Config
@@ -19,6 +22,11 @@ from mmengine.model import revert_sync_batchnorm
 from mmseg.registry import MODELS
 
 from helpers import ROOT  # noqa: E402
+
+sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
+import _quote  # noqa: E402
+
+import run_all  # noqa: E402
 
 DOCS = sorted([osp.join(ROOT, 'README.md')] +
               glob.glob(osp.join(ROOT, 'docs', '*.md')) +
@@ -124,31 +132,38 @@ def test_commands_name_scripts_that_accept_their_flags(script, flags):
     assert unknown == []
 
 
-def rendered_tables() -> list:
-    """The tables ``run_all.py --render`` makes from the committed records,
-    each with its caption line."""
-    sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
-    import run_all
-    text = run_all.render(
-        osp.join(ROOT, 'benchmarks', 'results'), out_dir=str(_tmp_dir()))
-    return [
-        block for block in text.split('\n\n')
-        if '\n| ' in block and not block.startswith('#')
-    ]
-
-
-def _tmp_dir():
-    import tempfile
-    return tempfile.mkdtemp()
+@functools.lru_cache()
+def rendered() -> str:
+    """What ``run_all.py --render`` makes of the committed records."""
+    return run_all.render(
+        osp.join(ROOT, 'benchmarks', 'results'), out_dir=tempfile.mkdtemp())
 
 
 @pytest.mark.parametrize('doc', DOCS, ids=IDS)
 def test_quoted_result_tables_are_the_rendered_ones(doc):
-    text = read(doc)
-    for table in rendered_tables():
-        caption = table.split('\n', 1)[0]
-        if caption in text:
-            assert table in text, f'{caption} differs from the record'
+    """Each table quoted with its when-and-where is a rendered table as it
+    is now (``run_all.py --render --requote`` makes it so)."""
+    tables = _quote.tables(rendered())
+    for quoted in _quote.tables(read(doc)):
+        assert _quote.counterpart(quoted, tables) == quoted, \
+            f'{quoted[0]} is not what the record renders'
+
+
+def test_a_stale_quoted_table_is_found():
+    """Of two tables with one caption the one naming the same rows is the
+    counterpart, so an older copy of it is found stale."""
+    amp = [
+        'step (2026-12-03, cpu)', '| v | s |', '| --- | ---: |',
+        '| ours | 11.74 |', '| ours:amp | 6.55 |'
+    ]
+    compiled = [
+        'step (2026-11-30, cpu)', '| v | s |', '| --- | ---: |',
+        '| ours | 12.44 |', '| ours:compile | 11.54 |'
+    ]
+    old = amp[:3] + ['| ours | 11.54 |', '| ours:amp | 6.26 |']
+    old[0] = 'step, 2 rounds (2026-11-28, cpu)'
+    assert _quote.counterpart(old, [compiled, amp]) == amp
+    assert _quote.tables('\n'.join(old) + '\n\ntext') == [old]
 
 
 # A ratio in prose: 1.22x, **2.13x**, 60.89× (not a size such as 128×256)
@@ -175,7 +190,7 @@ def test_ratios_in_prose_are_in_rendered_tables(doc):
     """A measured ratio in a sentence is a cell of a table that run_all.py
     renders from the records, with the same digits, never a ratio of
     rounded cells."""
-    assert unbacked_ratios(read(doc), '\n\n'.join(rendered_tables())) == []
+    assert unbacked_ratios(read(doc), rendered()) == []
 
 
 def test_a_wrong_ratio_in_prose_is_found():
@@ -183,6 +198,38 @@ def test_a_wrong_ratio_in_prose_is_found():
     text = ('It is 1.22x faster, 128×256 images, N×HW×K×C.\n\n'
             'caption\n| a | 9.99x |\n\nBut **2.13x** and 61× are not.')
     assert unbacked_ratios(text, rendered) == ['2.13', '61']
+
+
+# A measured figure to two decimals: 20.31 mIoU, 75.10% (not a version)
+FIGURE = re.compile(r'(?<![\w.])(\d{2,}\.\d\d)(?![\d.])')
+
+
+def unbacked_figures(text: str, tables: str) -> list:
+    """Two-decimal figures outside code in ``text`` that no cell of
+    ``tables`` holds."""
+    cells = set(re.findall(r'(?<![\w.])(\d+\.\d+)(?![\d])', tables))
+    text = re.sub(r'```.*?```|`[^`\n]*`', '', text, flags=re.S)
+    return [f for f in FIGURE.findall(text) if f not in cells]
+
+
+@pytest.mark.parametrize('doc', DOCS, ids=IDS)
+def test_figures_are_in_rendered_or_published_tables(doc):
+    """A mIoU or accuracy quoted to two decimals, in a sentence or a table
+    of the docs, is a cell of a table run_all.py renders from the records
+    or of a model zoo's table of published results (configs/*/README.md)."""
+    zoo = [
+        read(d)
+        for d in glob.glob(osp.join(ROOT, 'configs', '*', 'README.md'))
+    ]
+    tables = '\n\n'.join([rendered()] + zoo)
+    assert unbacked_figures(read(doc), tables) == []
+
+
+def test_a_wrong_figure_is_found():
+    tables = '| encnet | 20.31 | 19.65-20.82 |'
+    text = ('mIoU 20.31 (19.65–20.82) with torch 2.13 and mmengine 0.10.7;\n'
+            '| ours | 20.30 |\n\nbut 75.14 is not, nor `in code 12.34`.')
+    assert unbacked_figures(text, tables) == ['20.30', '75.14']
 
 
 def test_config_count_in_readme_is_the_trees():
