@@ -170,9 +170,14 @@ def test_a_stale_quoted_table_is_found():
 RATIO = re.compile(r'(?<![\w.×])(\d+\.\d+|\d+)(?:x|×)(?![\w×])')
 
 
+def without_code(text: str) -> str:
+    """``text`` without code blocks and inline code."""
+    return re.sub(r'```.*?```|`[^`\n]*`', '', text, flags=re.S)
+
+
 def prose(text: str) -> str:
     """``text`` without code, table rows and table captions."""
-    text = re.sub(r'```.*?```|`[^`\n]*`', '', text, flags=re.S)
+    text = without_code(text)
     blocks = [b for b in text.split('\n\n') if '\n| ' not in b]
     return '\n'.join(line for b in blocks for line in b.splitlines()
                      if not line.startswith('|'))
@@ -208,8 +213,7 @@ def unbacked_figures(text: str, tables: str) -> list:
     """Two-decimal figures outside code in ``text`` that no cell of
     ``tables`` holds."""
     cells = set(re.findall(r'(?<![\w.])(\d+\.\d+)(?![\d])', tables))
-    text = re.sub(r'```.*?```|`[^`\n]*`', '', text, flags=re.S)
-    return [f for f in FIGURE.findall(text) if f not in cells]
+    return [f for f in FIGURE.findall(without_code(text)) if f not in cells]
 
 
 @pytest.mark.parametrize('doc', DOCS, ids=IDS)
