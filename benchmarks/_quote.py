@@ -10,12 +10,23 @@ when-and-where are taken off (they change with a re-measurement); where
 several have, the one whose rows name the same variants, configs or modes
 (first column) most nearly.
 """
+import glob
+import os.path as osp
 import re
 from typing import List, Optional
 
 WHERE = re.compile(r' \(\d{4}-\d\d-\d\d.*\)$')
 ROUNDS = re.compile(r', (?:median of \d+ |\d+ |one )(?:alternating )?'
                     r'(?:rounds?|runs?)\b.*')
+
+
+def documents(root: str) -> List[str]:
+    """The files that may quote a table: README.md, docs/*.md, the model
+    zoo's READMEs and the GPU benchmark's."""
+    return sorted([osp.join(root, 'README.md')] +
+                  glob.glob(osp.join(root, 'docs', '*.md')) +
+                  glob.glob(osp.join(root, 'configs', '*', 'README.md')) +
+                  [osp.join(root, 'benchmarks', 'gpu', 'README.md')])
 
 
 def tables(text: str) -> List[List[str]]:

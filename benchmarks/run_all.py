@@ -9,8 +9,9 @@ Each benchmark writes its raw record (every step of every round, the machine,
 torch, the date) to ``<results>/<name>.json``; ``results.md`` and
 ``scaling.png`` are rendered from those files alone, so ``--render``
 reproduces them exactly from what is committed in ``benchmarks/results/``;
-``--requote`` then replaces the tables README.md and docs/ quote by the
-rendered ones (``tests/test_docs.py`` checks that they are).
+``--requote`` then replaces the tables README.md, docs/ and the other
+READMEs quote by the rendered ones (``tests/test_docs.py`` checks that they
+are).
 Without ``--quick`` the sizes are Cityscapes' (512x1024 training crops at
 batch 2, 1024x2048 frames): about an hour on 2 CPU cores. ``--quick`` (about
 ten minutes) writes to ``work_dirs/benchmarks-quick`` unless ``--results``
@@ -133,8 +134,8 @@ def main() -> None:
     parser.add_argument(
         '--requote',
         action='store_true',
-        help='replace the result tables README.md and docs/ quote '
-        'by the rendered ones')
+        help='replace the result tables the docs quote (README.md, docs/, '
+        'the other READMEs) by the rendered ones')
     parser.add_argument('--only', nargs='+', choices=list(BENCHMARKS))
     parser.add_argument(
         '--device', help='cpu or cuda (default: cuda if '
@@ -173,9 +174,8 @@ def main() -> None:
 
 
 def requote_docs(rendered: list) -> None:
-    """Put the rendered tables into README.md and docs/ where quoted."""
-    for doc in [osp.join(ROOT, 'README.md')] + sorted(
-            glob.glob(osp.join(ROOT, 'docs', '*.md'))):
+    """Put the rendered tables into the documents where quoted."""
+    for doc in _quote.documents(ROOT):
         with open(doc) as f:
             text = f.read()
         new = _quote.requote(text, rendered)

@@ -28,10 +28,7 @@ import _quote  # noqa: E402
 
 import run_all  # noqa: E402
 
-DOCS = sorted([osp.join(ROOT, 'README.md')] +
-              glob.glob(osp.join(ROOT, 'docs', '*.md')) +
-              glob.glob(osp.join(ROOT, 'configs', '*', 'README.md')) +
-              [osp.join(ROOT, 'benchmarks', 'gpu', 'README.md')])
+DOCS = _quote.documents(ROOT)
 IDS = [osp.relpath(d, ROOT) for d in DOCS]
 # repository paths in backquotes: a top-level folder of ours, then a path
 PATH = re.compile(r'`((?:tools|benchmarks|configs|docs|mmseg_encnet|tests)'
