@@ -222,7 +222,8 @@ def _render_context(runs: List[dict], what: str, images: int,
 def render(record: dict) -> str:
     """Per config: runs, val mIoU per seed, mean and spread (and of mAcc and
     aAcc where the record has them), the singled-out classes' IoU (mean
-    over runs); then every class of every run."""
+    over runs); then every class of every run, and its mean over each
+    config's runs."""
     s, runs = record['settings'], record['results']
     where = _where(record)
     accuracy = all('mAcc' in r for r in runs)
@@ -275,6 +276,16 @@ def render(record: dict) -> str:
             ]
         cells += [f"{r['iou'][c]:.1f}" for c in classes]
         per_run.append('| ' + ' | '.join(cells) + ' |')
+    for config in dict.fromkeys(r['config'] for r in runs):
+        mine = [r for r in runs if r['config'] == config]
+        if len(mine) > 1:  # the mean over its runs, of every column
+            cells = [f'`{config}`', f'mean of {len(mine)}'] + [
+                f'{np.mean([r[k] for r in mine]):.2f}'
+                for k in ['mIoU'] + timed[:2]
+            ] + ['-'] * len(timed[2:]) + [
+                f"{np.mean([r['iou'][c] for r in mine]):.1f}" for c in classes
+            ]
+            per_run.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(rows) + '\n\n' + '\n'.join(per_run)
 
 

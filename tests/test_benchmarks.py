@@ -259,7 +259,9 @@ def test_seeds_table_is_computed_from_the_runs():
     assert lines[
         3] == '| `a` | 2 | 0: 80.00, 1: 70.00 | 75.00 | 70.00-80.00 | 65.0 |'
     assert lines[4] == '| `b` | 1 | 0: 45.00 | 45.00 | 45.00-45.00 | 40.0 |'
-    assert lines[-1] == '| `b` | 0 | 45.00 | 50.0 | 40.0 |'
+    assert lines[-2] == '| `b` | 0 | 45.00 | 50.0 | 40.0 |'
+    # each config of more than one run: its mean over them, per class
+    assert lines[-1] == '| `a` | mean of 2 | 75.00 | 85.0 | 65.0 |'
     # with accuracies: their mean and spread per config, and per run with
     # its minutes and threads
     for r, (a, m) in zip(record['results'], [(90, 60), (70, 50), (80, 40)]):
@@ -268,9 +270,11 @@ def test_seeds_table_is_computed_from_the_runs():
     assert lines[3] == ('| `a` | 2 | 0: 80.00, 1: 70.00 | 75.00 | 70.00-80.00 '
                         '| 55.00 | 50.00-60.00 | 80.00 | 70.00-90.00 | 65.0 |')
     assert lines[
-        -2] == '| `a` | 1 | 70.00 | 70.00 | 50.00 | 10 | 1 | 80.0 | 60.0 |'
+        -3] == '| `a` | 1 | 70.00 | 70.00 | 50.00 | 10 | 1 | 80.0 | 60.0 |'
     assert lines[
-        -1] == '| `b` | 0 | 45.00 | 80.00 | 40.00 | - | 1 | 50.0 | 40.0 |'
+        -2] == '| `b` | 0 | 45.00 | 80.00 | 40.00 | - | 1 | 50.0 | 40.0 |'
+    assert lines[-1] == ('| `a` | mean of 2 | 75.00 | 80.00 | 55.00 | - | - '
+                         '| 85.0 | 65.0 |')
 
 
 def test_presence_scores_per_class():
