@@ -240,8 +240,11 @@ def render(record: dict) -> str:
         '| --- | ---: | --- | ---: | --- |' + ' ---: | --- |' *
         (len(extra) // 2) + ' ---: |' * len(high)
     ]
-    for config in dict.fromkeys(r['config'] for r in runs):
-        mine = [r for r in runs if r['config'] == config]
+    by_config = {
+        c: [r for r in runs if r['config'] == c]
+        for c in dict.fromkeys(r['config'] for r in runs)
+    }
+    for config, mine in by_config.items():
         cells = [
             f'`{config}`',
             str(len(mine)),
@@ -276,8 +279,7 @@ def render(record: dict) -> str:
             ]
         cells += [f"{r['iou'][c]:.1f}" for c in classes]
         per_run.append('| ' + ' | '.join(cells) + ' |')
-    for config in dict.fromkeys(r['config'] for r in runs):
-        mine = [r for r in runs if r['config'] == config]
+    for config, mine in by_config.items():
         if len(mine) > 1:  # the mean over its runs, of every column
             cells = [f'`{config}`', f'mean of {len(mine)}'] + [
                 f'{np.mean([r[k] for r in mine]):.2f}'
