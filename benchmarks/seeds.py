@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -74,10 +74,8 @@ RECIPES = {
         runs=_runs([
             'encnet_r18-d8_siftflow', 'encnet_r18-d8-sebal_siftflow',
             'fcn_r18-d8_siftflow'
-        ], [0, 1, 2]) + [
-            'encnet_r18-d8-nose_siftflow:0', 'encnet_r18-d8-k32_siftflow:0',
-            'pspnet_r18-d8_siftflow:0'
-        ],
+        ], [0, 1, 2]) + _runs(['encnet_r18-d8-nose_siftflow'], [0, 1, 2]) +
+        ['encnet_r18-d8-k32_siftflow:0', 'pspnet_r18-d8_siftflow:0'],
         # classes whose presence depends on the scene, and rare ones
         highlight=['sea', 'river', 'field', 'sand', 'person', 'boat'],
         # coast, highway, insidecity, mountain, street (file name order)
@@ -91,6 +89,22 @@ DATA_ROOTS = dict(
     camvid=osp.join(ROOT, '..', 'shared', 'camvid'),
     siftflow=osp.join(ROOT, 'data', 'siftflow'))
 RELEASES = dict(siftflow=osp.join(ROOT, '..', 'shared', 'siftflow'))
+
+
+def by_recipe(recipe: str) -> Callable[[dict], tuple]:
+    """Sort key of a record's runs: config in the order of the recipe's runs
+    (others after it, by name), then seed; whichever run finished first."""
+    order = {
+        c: i
+        for i, c in enumerate(
+            dict.fromkeys(
+                r.partition(':')[0] for r in RECIPES[recipe]['runs']))
+    }
+
+    def key(run: dict) -> tuple:
+        return order.get(run['config'], len(order)), run['config'], run['seed']
+
+    return key
 
 
 def config_path(recipe: str, name: str) -> str:
@@ -224,7 +238,8 @@ def render(record: dict) -> str:
     aAcc where the record has them), the singled-out classes' IoU (mean
     over runs); then every class of every run, and its mean over each
     config's runs."""
-    s, runs = record['settings'], record['results']
+    s = record['settings']
+    runs = sorted(record['results'], key=by_recipe(s['recipe']))
     where = _where(record)
     accuracy = all('mAcc' in r for r in runs)
     options = ' '.join(s['cfg_options'])
@@ -396,9 +411,6 @@ def main() -> None:
             jobs.append((config, seed, path, work_dir,
                          final_checkpoint(path, work_dir, options)))
     lock = threading.Lock()
-    # the record lists runs by config (in the order of the runs asked for),
-    # then seed, however many jobs finish in whichever order
-    order = {c: i for i, c in enumerate(dict.fromkeys(c for c, _ in runs))}
 
     def run(job) -> None:
         """Train, evaluate, add to the record and save it."""
@@ -430,8 +442,7 @@ def main() -> None:
             for old in trained:
                 record['results'].remove(old)
             record['results'].append(dict(entry, **metrics))
-            record['results'].sort(key=lambda r: (order.get(
-                r['config'], len(order)), r['config'], r['seed']))
+            record['results'].sort(key=by_recipe(args.recipe))
             _measure.save(record, json_path)
             print(
                 f"{config}:{seed}: val aAcc {metrics['aAcc']:.2f}, mIoU "

@@ -185,9 +185,9 @@ def test_seeds_resume_a_stopped_run_counting_its_checkpointed_time(
 @pytest.mark.slow
 def test_seeds_trains_evaluates_and_records(tmp_path, demo_data_root):
     """An FCN and an EncNet run of 2 iterations, two at a time: the record
-    has both (in the order asked for), the machine, torch and the date, and
-    renders; a second call changes nothing; --reevaluate evaluates again,
-    keeping the training's fields."""
+    has both (in the recipe's order, not the order asked for), the machine,
+    torch and the date, and renders; a second call changes nothing;
+    --reevaluate evaluates again, keeping the training's fields."""
     record = tmp_path / 'demo.json'
     cmd = [
         sys.executable,
@@ -205,10 +205,10 @@ def test_seeds_trains_evaluates_and_records(tmp_path, demo_data_root):
     with open(record) as f:
         written = json.load(f)
     assert [(r['config'], r['seed'])
-            for r in written['results']] == [('fcn_r18-d8_demo', 0),
-                                             ('encnet_r18-d8_demo', 1)]
+            for r in written['results']] == [('encnet_r18-d8_demo', 1),
+                                             ('fcn_r18-d8_demo', 0)]
     assert all(r['seconds'] > 0 for r in written['results'])
-    fcn, encnet = written['results']
+    encnet, fcn = written['results']
     # EncNet's context is summarised over its codewords; the demo's images
     # have no scene kinds
     assert 'context' not in fcn
@@ -275,6 +275,20 @@ def test_seeds_table_is_computed_from_the_runs():
         -2] == '| `b` | 0 | 45.00 | 80.00 | 40.00 | - | 1 | 50.0 | 40.0 |'
     assert lines[-1] == ('| `a` | mean of 2 | 75.00 | 80.00 | 55.00 | - | - '
                          '| 85.0 | 65.0 |')
+    # runs of the recipe's configs: in its order (EncNet, then FCN), by
+    # seed, however the record lists them
+    for r, config in zip(record['results'],
+                         ['fcn_r18-d8_demo', 'encnet_r18-d8_demo', 'b']):
+        r['config'] = config
+    record['results'].append(run('encnet_r18-d8_demo', 0, 90, 70))
+    record['results'][-1].update(aAcc=1, mAcc=1)
+    rows = [
+        line.split(' | ')[:2] for line in seeds.render(record).splitlines()
+        if line.startswith('| `') and 'mean of' not in line
+    ]
+    assert rows[-4:] == [['| `encnet_r18-d8_demo`', '0'],
+                         ['| `encnet_r18-d8_demo`', '1'],
+                         ['| `fcn_r18-d8_demo`', '0'], ['| `b`', '0']]
 
 
 def test_presence_scores_per_class():
