@@ -114,7 +114,7 @@ def test_config_builds(path):
     if 'nose' not in path and isinstance(model.decode_head, EncHead):
         se_loss = model.decode_head.loss_se_decode
         assert isinstance(se_loss, SELoss) or se_loss.use_sigmoid
-        assert se_loss.loss_weight == 0.2
+        assert se_loss.loss_weight == (1.0 if '-w1' in path else 0.2)
     if 'lateral' in path:  # stages 2 and 3 fused into the head's input
         assert len(model.decode_head.lateral_convs) == 2
     if '-mse' in path:  # squared error of the sigmoid: (0.5 - 1)^2 * 0.2
@@ -128,7 +128,11 @@ def test_config_builds(path):
     if 'siftflow' in path:  # class-weighted, beside ignored pixels
         for head in (model.decode_head, model.auxiliary_head):
             assert isinstance(head.loss_decode, CrossEntropyLoss)
-            assert len(head.loss_decode.class_weight) == num_classes
+            weight = head.loss_decode.class_weight
+            if '-nocw' in path:
+                assert weight is None
+            else:
+                assert len(weight) == num_classes
     depth = 101 if 'r101' in path else 18 if 'r18' in path else 50
     assert model.backbone.depth == depth
     assert model.backbone.dilations == (1, 1, 2, 4)
