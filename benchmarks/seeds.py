@@ -76,7 +76,8 @@ RECIPES = {
             'fcn_r18-d8_siftflow', 'encnet_r18-d8-nose_siftflow'
         ], [0, 1, 2]) + _runs([
             'encnet_r18-d8-k32_siftflow', 'pspnet_r18-d8_siftflow',
-            'encnet_r18-d8-sebal-w1_siftflow', 'encnet_r18-d8-nocw_siftflow'
+            'encnet_r18-d8-sebal-w1_siftflow', 'encnet_r18-d8-nocw_siftflow',
+            'encnet_r18-d8-lateral_siftflow'
         ], [0]),
         # classes whose presence depends on the scene, and rare ones
         highlight=['sea', 'river', 'field', 'sand', 'person', 'boat'],
