@@ -73,11 +73,11 @@ RECIPES = {
     dict(
         runs=_runs([
             'encnet_r18-d8_siftflow', 'encnet_r18-d8-sebal_siftflow',
-            'fcn_r18-d8_siftflow', 'encnet_r18-d8-nose_siftflow'
+            'fcn_r18-d8_siftflow', 'encnet_r18-d8-nose_siftflow',
+            'encnet_r18-d8-lateral_siftflow'
         ], [0, 1, 2]) + _runs([
             'encnet_r18-d8-k32_siftflow', 'pspnet_r18-d8_siftflow',
-            'encnet_r18-d8-sebal-w1_siftflow', 'encnet_r18-d8-nocw_siftflow',
-            'encnet_r18-d8-lateral_siftflow'
+            'encnet_r18-d8-sebal-w1_siftflow', 'encnet_r18-d8-nocw_siftflow'
         ], [0]),
         # classes whose presence depends on the scene, and rare ones
         highlight=['sea', 'river', 'field', 'sand', 'person', 'boat'],
