@@ -17,15 +17,18 @@ allowlist is left as it is. So ``--resume``, ``load_from``, pretrained
 pickled payload before any of it runs.
 """
 import codecs
+import contextlib
+import errno
 import functools
 import inspect
 import io
 import os
 import os.path as osp
 import pickle
+import shutil
 import zipfile
 from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Iterator, Optional
 from urllib.parse import urlparse
 
 import numpy as np
@@ -230,3 +233,78 @@ def check_resumable(work_dir: str) -> None:
             'killed while saving it?). Delete it and point '
             f'{osp.join(work_dir, "last_checkpoint")} at the previous '
             'checkpoint to resume from there.')
+
+
+class CheckpointWriteError(OSError):
+    """A checkpoint that could not be written (a full disk, a quota, a
+    read-only folder); its partial file is removed, nothing else changed."""
+
+
+def state_nbytes(state: Any) -> int:
+    """Bytes of the tensors and arrays in a (nested) state: about the size
+    of the checkpoint that holds it."""
+    if isinstance(state, torch.Tensor):
+        return state.nelement() * state.element_size()
+    if isinstance(state, np.ndarray):
+        return state.nbytes
+    if isinstance(state, dict):
+        return sum(state_nbytes(v) for v in state.values())
+    if isinstance(state, (list, tuple)):
+        return sum(state_nbytes(v) for v in state)
+    return 0
+
+
+@contextlib.contextmanager
+def atomic_write(path: str,
+                 nbytes: Callable[[], int],
+                 previous: Optional[str] = None) -> Iterator[str]:
+    """Yield a partial path beside ``path``; it becomes ``path`` only once
+    written whole.
+
+    A kill leaves at most the hidden ``.NAME.partial``, never a file under
+    the final name. On an error the partial file is removed; an ``OSError``
+    becomes a :class:`CheckpointWriteError` that names the folder, the bytes
+    needed (``nbytes()``), the bytes free and ``previous``, what is still
+    there to continue from.
+    """
+    folder, name = osp.split(osp.abspath(path))
+    rank = get_dist_info()[0]
+    partial = osp.join(
+        folder,
+        f'.{name}.partial' if rank == 0 else f'.{name}.rank{rank}.partial')
+    try:
+        yield partial
+        os.replace(partial, path)
+    except BaseException as error:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(partial)
+        if isinstance(error,
+                      OSError) and not isinstance(error, CheckpointWriteError):
+            failure = CheckpointWriteError(
+                _write_failure(folder, name, error, nbytes(), previous))
+            failure.errno = error.errno
+            raise failure from error
+        raise
+
+
+def _write_failure(folder: str, name: str, error: OSError, nbytes: int,
+                   previous: Optional[str]) -> str:
+    what = ('no space left' if error.errno in (errno.ENOSPC, errno.EDQUOT) else
+            error.strerror or str(error))
+    free = shutil.disk_usage(folder).free if osp.isdir(folder) else 0
+    kept = (f'{previous} is as it was: free space, then continue from it '
+            'with --resume' if previous else 'no earlier checkpoint is there')
+    return (f'could not write {name} to {folder} ({what}): it needs about '
+            f'{nbytes / 2**20:.1f} MiB and {free / 2**20:.1f} MiB are free. '
+            f'The partial file was removed; {kept}.')
+
+
+def save(obj: Any, path: str) -> None:
+    """``torch.save`` through :func:`atomic_write`: ``path`` is whole or not
+    there, and a full disk is a :class:`CheckpointWriteError`."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    data = buffer.getvalue()
+    with atomic_write(path, lambda: len(data)) as partial:
+        with open(partial, 'wb') as f:
+            f.write(data)

@@ -20,6 +20,10 @@ from torch._weights_only_unpickler import \
 # our Runner overrides it to compile the network's forward only.
 COMPILE_METHOD = '_maybe_compile'
 
+# mmengine's Runner.save_checkpoint is master_only; the rank whose iteration
+# failed writes its crash checkpoint through the undecorated method.
+save_checkpoint_on_this_rank = Runner.save_checkpoint.__wrapped__
+
 
 def save_checkpoint_now(hook: CheckpointHook, runner: Runner) -> None:
     """Have the CheckpointHook save this iteration's checkpoint with its own
@@ -30,5 +34,5 @@ def save_checkpoint_now(hook: CheckpointHook, runner: Runner) -> None:
 
 __all__ = [
     'COMPILE_METHOD', 'mmengine_home', 'process_mmcls_checkpoint',
-    'save_checkpoint_now', 'torch_safe_globals'
+    'save_checkpoint_now', 'save_checkpoint_on_this_rank', 'torch_safe_globals'
 ]

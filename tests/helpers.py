@@ -1,10 +1,14 @@
 """What several test modules share: the repository root and short demo
 runs (the ``tests`` folder is on ``sys.path``, see pyproject.toml)."""
+import os
 import os.path as osp
 import socket
+import subprocess
+import sys
 
 from mmengine.config import Config
 
+from mmseg_encnet import checkpoint as safe_checkpoint
 from mmseg_encnet.cli import train as train_cli
 from mmseg_encnet.engine import Runner
 
@@ -50,3 +54,38 @@ def demo_runner(work_dir, data_root, iters, *options) -> Runner:
                              list(options)).cfg_options)
     cfg.work_dir = str(work_dir)
     return Runner.from_cfg(cfg)
+
+
+def train_subprocess(work_dir,
+                     data_root,
+                     iters,
+                     checkpoint_every,
+                     resume=False,
+                     seed=0,
+                     options=()):
+    """tools/train.py in a process of its own, deterministic on the CPU,
+    with ``options`` (``--cfg-options``) on top."""
+    env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools/train.py'), CONFIG, '--work-dir', work_dir
+    ] + (['--resume'] if resume else []) + ['--cfg-options'] + short_options(
+        data_root, iters) + [
+            f'default_hooks.checkpoint.interval={checkpoint_every}',
+            'default_hooks.checkpoint.max_keep_ckpts=100',
+            f'train_cfg.val_interval={iters}',
+            'randomness.deterministic=True',
+            f'randomness.seed={seed}',
+            *options,
+        ]
+    return subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True)
+
+
+def final_weights(work_dir, iters):
+    return safe_checkpoint.load(osp.join(work_dir,
+                                         f'iter_{iters}.pth'))['state_dict']

@@ -270,7 +270,7 @@ def test_runner_writes_checkpoints_atomically(tmp_path, monkeypatch):
     class Stub(Runner):  # only save_checkpoint is exercised
 
         def __init__(self):
-            pass
+            self._work_dir = str(tmp_path)
 
     def interrupted_save(checkpoint, filepath, **kwargs):
         with open(filepath, 'wb') as f:
@@ -280,8 +280,10 @@ def test_runner_writes_checkpoints_atomically(tmp_path, monkeypatch):
     def base_save(self, out_dir, filename, *args, **kwargs):
         runner_module.save_checkpoint({}, os.path.join(out_dir, filename))
 
+    import mmseg_encnet.engine.runner as our_runner_module
     monkeypatch.setattr(runner_module, 'save_checkpoint', interrupted_save)
-    monkeypatch.setattr(runner_module.Runner, 'save_checkpoint', base_save)
+    monkeypatch.setattr(our_runner_module, 'save_checkpoint_on_this_rank',
+                        base_save)
     previous = tmp_path / 'iter_2.pth'
     previous.write_bytes(b'complete')
     with pytest.raises(KeyboardInterrupt):

@@ -4,13 +4,12 @@ Configs select it with ``runner_type = 'mmseg_encnet.Runner'`` (our
 ``_base_`` runtimes do), so ``tools/train.py``, mmseg's own tools and
 ``mim train`` all build it the same way.
 """
-import os
 import os.path as osp
 from typing import Optional
 
 import torch
 from mmengine.config import Config
-from mmengine.dist import master_only
+from mmengine.dist import is_main_process
 from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.runner import BaseLoop, CheckpointLoader
 from mmengine.runner import Runner as MMEngineRunner
@@ -18,9 +17,10 @@ from mmengine.runner import find_latest_checkpoint
 from torch import nn
 
 from .. import checkpoint as safe_checkpoint
+from ..compat import save_checkpoint_on_this_rank
 from ..registry import RUNNERS
 from .config_check import check_config, check_data
-from .hooks import PreemptionHook
+from .hooks import CrashCheckpointHook
 from .launch import setup_distributed
 
 
@@ -52,7 +52,11 @@ class Runner(MMEngineRunner):
       parameters as they find them);
     - checkpoints appear whole or not at all: ``.iter_N.pth.partial`` is
       written, then renamed; the checkpoint hook writes ``last_checkpoint``
-      only after that, so after a kill it names a complete checkpoint.
+      only after that, so after a kill it names a complete checkpoint; a
+      full disk removes the partial file and says what is needed;
+    - an iteration that raises leaves a checkpoint of the last completed
+      one (:class:`~.hooks.CrashCheckpointHook`; ``crash_checkpoint = False``
+      in the config turns it off); hooks get ``after_train_failure``.
     """
 
     @classmethod
@@ -108,14 +112,20 @@ class Runner(MMEngineRunner):
             return self._train_loop.iter
         return 0
 
+    def register_hooks(self,
+                       default_hooks: Optional[dict] = None,
+                       custom_hooks: Optional[list] = None) -> None:
+        super().register_hooks(default_hooks, custom_hooks)
+        if self.cfg.get('crash_checkpoint', True) and not any(
+                isinstance(hook, CrashCheckpointHook) for hook in self.hooks):
+            self.register_hook(CrashCheckpointHook())
+
     def train(self):
         check_data(self.cfg, ('train_dataloader', 'val_dataloader'))
         try:
             return super().train()
-        except BaseException:  # mmengine calls no hook when a run fails
-            for hook in self.hooks:
-                if isinstance(hook, PreemptionHook):
-                    hook.release()
+        except BaseException as error:  # mmengine has no hook for a failure
+            self.call_hook('after_train_failure', error=error)
             raise
 
     def val(self) -> dict:
@@ -126,14 +136,34 @@ class Runner(MMEngineRunner):
         check_data(self.cfg, ('test_dataloader', ))
         return super().test()
 
-    @master_only  # as mmengine's: only rank 0 writes
-    def save_checkpoint(self, out_dir: str, filename: str, *args,
+    def save_checkpoint(self,
+                        out_dir: str,
+                        filename: str,
+                        *args,
+                        any_rank: bool = False,
                         **kwargs) -> None:
+        """mmengine's, written atomically; as there, only rank 0 writes,
+        unless ``any_rank`` (a crash checkpoint of the rank that failed).
+
+        Raises:
+            CheckpointWriteError: The file could not be written (a full
+                disk); nothing was left behind.
+        """
+        if not (any_rank or is_main_process()):
+            return
         if not osp.isdir(out_dir):  # a remote backend: its own semantics
             return super().save_checkpoint(out_dir, filename, *args, **kwargs)
-        partial = f'.{filename}.partial'
-        super().save_checkpoint(out_dir, partial, *args, **kwargs)
-        os.replace(osp.join(out_dir, partial), osp.join(out_dir, filename))
+        path = osp.join(out_dir, filename)
+        with safe_checkpoint.atomic_write(
+                path, self._checkpoint_nbytes,
+                find_latest_checkpoint(self.work_dir)) as partial:
+            save_checkpoint_on_this_rank(self, out_dir, osp.basename(partial),
+                                         *args, **kwargs)
+
+    def _checkpoint_nbytes(self) -> int:
+        return safe_checkpoint.state_nbytes(
+            [self.model.state_dict(),
+             self.optim_wrapper.state_dict()])
 
 
 def compile_network(model: nn.Module, **options) -> None:

@@ -21,7 +21,8 @@ from mmengine.hooks import Hook
 from mmseg_encnet import checkpoint as safe_checkpoint
 from mmseg_encnet.cli import train as train_cli
 from mmseg_encnet.engine import Runner
-from helpers import CONFIG, ROOT, free_port, short_options
+from helpers import (CONFIG, ROOT, final_weights, free_port, short_options,
+                     train_subprocess)
 
 pytestmark = pytest.mark.slow
 
@@ -144,38 +145,6 @@ def test_divergence_stops_training_and_keeps_last_good_checkpoint(
     assert ckpt['meta']['iter'] < 12
     assert all(v.isfinite().all() for v in ckpt['state_dict'].values()
                if v.is_floating_point())
-
-
-def train_subprocess(work_dir,
-                     data_root,
-                     iters,
-                     checkpoint_every,
-                     resume=False,
-                     seed=0):
-    """tools/train.py in a process of its own, deterministic on the CPU."""
-    env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
-    cmd = [
-        sys.executable,
-        osp.join(ROOT, 'tools/train.py'), CONFIG, '--work-dir', work_dir
-    ] + (['--resume'] if resume else []) + ['--cfg-options'] + short_options(
-        data_root, iters) + [
-            f'default_hooks.checkpoint.interval={checkpoint_every}',
-            'default_hooks.checkpoint.max_keep_ckpts=100',
-            f'train_cfg.val_interval={iters}',
-            'randomness.deterministic=True',
-            f'randomness.seed={seed}',
-        ]
-    return subprocess.Popen(
-        cmd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True)
-
-
-def final_weights(work_dir, iters):
-    return safe_checkpoint.load(osp.join(work_dir,
-                                         f'iter_{iters}.pth'))['state_dict']
 
 
 def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, data_root):

@@ -10,7 +10,7 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 
-from helpers import CONFIG, demo_runner, short_options
+from helpers import CONFIG, ROOT, demo_runner, short_options
 
 pytestmark = pytest.mark.slow
 
@@ -93,3 +93,56 @@ def test_compile_trains_as_eager(tmp_path, data_root):
     assert losses[True].keys() == losses[False].keys() == {1, 2, 3, 4}
     for it, loss in losses[False].items():
         assert abs(losses[True][it] - loss) <= 0.01 * loss, (it, losses)
+
+
+def mount_namespaces_work() -> bool:
+    return subprocess.run(['unshare', '--mount', '--map-root-user', 'true'],
+                          capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(
+    not mount_namespaces_work(),
+    reason='needs `unshare --mount` to give the run a small tmpfs')
+def test_full_disk_keeps_the_previous_checkpoint(tmp_path, data_root):
+    """The work dir on a 36 MiB tmpfs: iter_2.pth (23 MiB) fits, iter_4.pth
+    does not. The partial file goes, iter_2.pth and last_checkpoint stay,
+    and the message says what was needed and where to continue."""
+    mnt, copy = tmp_path / 'tmpfs', tmp_path / 'after'
+    mnt.mkdir()
+    work_dir = mnt / 'work'
+    train = [
+        sys.executable,
+        osp.join(ROOT, 'tools/train.py'), CONFIG, '--work-dir',
+        str(work_dir), '--cfg-options'
+    ] + short_options(data_root, 4) + ['default_hooks.checkpoint.interval=2']
+    # The tmpfs lives in a mount namespace of the run's own: copy what the
+    # run left before the namespace (and with it the tmpfs) is gone.
+    script = (f'mount -t tmpfs -o size=36m tmpfs {mnt} && "$@"; rc=$?; '
+              f'cp -a {work_dir} {copy}; exit $rc')
+    result = subprocess.run(
+        ['unshare', '--mount', '--map-root-user', 'sh', '-c', script, 'sh'] +
+        train,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1'))
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out[-3000:]
+    kept = work_dir / 'iter_2.pth'
+    size = (copy / 'iter_2.pth').stat().st_size
+    failed, state, holds = out.rstrip().splitlines()[-3:]
+    needed = re.fullmatch(
+        'training stopped in iteration 4: CheckpointWriteError: could not '
+        f'write iter_4.pth to {work_dir} \\(no space left\\): it needs about '
+        r'([0-9.]+) MiB and [0-9.]+ MiB are free\. The partial file was '
+        f'removed; {kept} is as it was: free space, then continue from it '
+        r'with --resume\.', failed)
+    assert needed, out[-3000:]
+    assert abs(float(needed[1]) * 2**20 - size) < 0.05 * size
+    assert state == ('Checkpoint of iteration 3: not written: iteration 4 '
+                     'had already updated the weights.')
+    assert holds.startswith(f'{kept} holds the run; continue it with: ')
+    assert sorted(p.name for p in copy.glob('*.pth*')) == ['iter_2.pth']
+    assert not list(copy.glob('.*partial'))
+    assert (copy / 'last_checkpoint').read_text() == str(kept)
+    from mmseg_encnet import checkpoint as safe_checkpoint
+    assert safe_checkpoint.load(str(copy / 'iter_2.pth'))['meta']['iter'] == 2

@@ -1,4 +1,5 @@
 """Hooks of mmseg_encnet, one per file."""
+from .crash_checkpoint_hook import CrashCheckpointHook
 from .data_check_hook import DataCheckHook, check_image_label_pairs
 from .non_finite_loss_hook import NonFiniteLossHook
 from .preemption_hook import PreemptionHook
@@ -7,7 +8,7 @@ from .training_curve_hook import (CURVE_KEY, TrainingCurveHook,
                                   plot_training_curves)
 
 __all__ = [
-    'DataCheckHook', 'check_image_label_pairs', 'NonFiniteLossHook',
-    'PreemptionHook', 'RNGStateHook', 'TrainingCurveHook',
+    'CrashCheckpointHook', 'DataCheckHook', 'check_image_label_pairs',
+    'NonFiniteLossHook', 'PreemptionHook', 'RNGStateHook', 'TrainingCurveHook',
     'plot_training_curves', 'CURVE_KEY'
 ]

@@ -76,12 +76,17 @@ class PreemptionHook(Hook):
         for sig in self.signals:
             self._previous[sig] = signal.signal(sig, self._record)
 
+    def after_train_failure(self, runner: Runner,
+                            error: BaseException) -> None:
+        self.release()
+
     def release(self) -> None:
-        """At the end of a run (our Runner calls it for a failed one too):
-        fork plain children again and give the process its signal handlers
-        back, except after a stop by a signal, whose handlers stay until the
-        process exits so that the signals Slurm still sends (a requeue ends
-        the job with SIGTERM) do not cut the exit short."""
+        """At the end of a run, also a failed one (our Runner's
+        ``after_train_failure``): fork plain children again and give the
+        process its signal handlers back, except after a stop by a signal,
+        whose handlers stay until the process exits so that the signals
+        Slurm still sends (a requeue ends the job with SIGTERM) do not cut
+        the exit short."""
         _block_in_forked_children(set())
         if self._stopped_by:
             return
