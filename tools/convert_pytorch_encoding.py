@@ -11,8 +11,6 @@ import argparse
 import os
 import os.path as osp
 
-import torch
-
 from mmseg_encnet import checkpoint as safe_checkpoint
 from mmseg_encnet.converters import (config_for, convert_pytorch_encoding,
                                      describe)
@@ -34,12 +32,13 @@ def main() -> None:
         raise SystemExit(f'{args.src}: {error}') from None
     converted = convert_pytorch_encoding(state_dict)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    tmp = f'{args.dst}.tmp'
-    torch.save(
-        dict(
-            state_dict=converted,
-            meta=dict(converted_from=osp.basename(args.src))), tmp)
-    os.replace(tmp, args.dst)
+    try:  # whole or not at all, also when killed
+        safe_checkpoint.save(
+            dict(
+                state_dict=converted,
+                meta=dict(converted_from=osp.basename(args.src))), args.dst)
+    except safe_checkpoint.CheckpointWriteError as error:
+        raise SystemExit(f'error: {error}') from None
     print(f'converted {len(converted)} tensors to {args.dst}')
     print(f'checkpoint holds: {holds}')
     print(f'config: {config}')

@@ -1,10 +1,13 @@
 """PyTorch-Encoding EncNet checkpoints convert to our keys and outputs."""
+import os.path as osp
+
 import pytest
 import torch
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import nn
 
+from mmseg_encnet import checkpoint as safe_checkpoint
 from mmseg_encnet.converters.pytorch_encoding import convert_pytorch_encoding
 from helpers import ROOT
 
@@ -339,3 +342,45 @@ def test_converter_refuses_a_pickled_payload(tmp_path):
     assert result.returncode != 0
     assert 'UnpicklingError' in result.stderr and 'system' in result.stderr
     assert not marker.exists() and not (tmp_path / 'out.pth').exists()
+
+
+def test_killed_conversion_leaves_no_checkpoint(tmp_path):
+    """SIGKILL half-way through writing (the partial file is a FIFO that the
+    test reads from, then stops reading): nothing under the final name, and
+    a later conversion writes it whole."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    src, dst = tmp_path / 'theirs.pth', tmp_path / 'ours.pth'
+    theirs = authors_checkpoint(AuthorsEncNet(False, num_classes=59))
+    torch.save(theirs, src)
+    partial = tmp_path / '.ours.pth.partial'
+    os.mkfifo(partial)
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools/convert_pytorch_encoding.py'),
+        str(src),
+        str(dst)
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    fifo = os.open(partial, os.O_RDONLY | os.O_NONBLOCK)
+    read, deadline = b'', time.monotonic() + 120
+    while not read and proc.poll() is None and time.monotonic() < deadline:
+        try:  # b'' until the converter opens the file to write
+            read = os.read(fifo, 1024)
+        except BlockingIOError:  # open, nothing written yet
+            pass
+        time.sleep(0.01)
+    assert read, proc.communicate()  # it is writing now
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    os.close(fifo)
+    assert not dst.exists()
+
+    os.remove(partial)
+    subprocess.run(cmd, check=True, capture_output=True)
+    converted = safe_checkpoint.load(str(dst))['state_dict']
+    assert converted.keys() == convert_pytorch_encoding(theirs).keys()
+    assert not partial.exists()

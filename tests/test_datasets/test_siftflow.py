@@ -287,3 +287,43 @@ def test_shared_release_converts(tmp_path):
     present = images[:33] / len(paths)
     np.testing.assert_allclose(
         cfg.se_pos_weight, np.minimum((1 - present) / present, 50), atol=0.005)
+
+
+def test_killed_conversion_leaves_no_dataset(release, tmp_path):
+    """SIGKILL half-way (the converter is blocked reading the 4th training
+    image, a FIFO): no ``--out`` folder, only a hidden temporary one, and a
+    later conversion writes the whole dataset."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    root, _, val = release
+    image = osp.join(root, 'Images', FOLDER, 'street_d4.jpg')
+    data = open(image, 'rb').read()
+    os.remove(image)
+    os.mkfifo(image)
+    out = tmp_path / 'out'
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools/dataset_converters/siftflow.py'), root, '--out',
+        str(out), '--val-list', val
+    ]
+    proc = subprocess.Popen(cmd)
+    written = str(tmp_path / '.siftflow-*' / 'ann_dir' / 'train' / '*.png')
+    deadline = time.monotonic() + 60
+    try:
+        while len(glob.glob(written)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(glob.glob(written)) == 3  # coast_a1, forest_c3, highway_f6
+    finally:
+        proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    assert not out.exists()
+
+    os.remove(image)
+    with open(image, 'wb') as f:
+        f.write(data)
+    subprocess.run(cmd, check=True, capture_output=True)
+    assert sorted(os.listdir(out / 'ann_dir' / 'train')) == [
+        'coast_a1.png', 'forest_c3.png', 'highway_f6.png', 'street_d4.png'
+    ]
