@@ -45,6 +45,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def dist_env() -> dict:
+    """The environment of a 2-process CPU launch (tools/dist_*.sh): a free
+    port, one thread per process, this venv's torchrun on the PATH."""
+    env = dict(
+        os.environ,
+        PORT=str(free_port()),
+        OMP_NUM_THREADS='1',
+        PYTHONWARNINGS='ignore')
+    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
+    return env
+
+
 def demo_runner(work_dir, data_root, iters, *options) -> Runner:
     """Our Runner for a short demo run with ``options`` on top."""
     cfg = Config.fromfile(CONFIG)

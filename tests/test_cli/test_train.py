@@ -21,7 +21,7 @@ from mmengine.hooks import Hook
 from mmseg_encnet import checkpoint as safe_checkpoint
 from mmseg_encnet.cli import train as train_cli
 from mmseg_encnet.engine import Runner
-from helpers import (CONFIG, ROOT, final_weights, free_port, short_options,
+from helpers import (CONFIG, ROOT, dist_env, final_weights, short_options,
                      train_subprocess)
 
 pytestmark = pytest.mark.slow
@@ -107,15 +107,13 @@ def test_resume_continues_from_checkpoint(tmp_path, data_root):
 
 def test_two_process_cpu_distributed_training(tmp_path, data_root):
     work_dir = str(tmp_path / 'work')
-    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1')
-    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
     result = subprocess.run(
         [
             'bash',
             osp.join(ROOT, 'tools/dist_train.sh'), CONFIG, '2', '--work-dir',
             work_dir, '--cfg-options'
         ] + short_options(data_root, 3, batch_size=1),
-        env=env,
+        env=dist_env(),
         capture_output=True,
         text=True,
         timeout=600)
@@ -185,12 +183,7 @@ def test_killed_worker_fails_every_rank_fast_then_resume(tmp_path, data_root):
     """SIGKILL one of two workers: the launcher stops the whole job within a
     bounded time, and --resume continues from the last checkpoint."""
     work_dir = str(tmp_path / 'work')
-    env = dict(
-        os.environ,
-        PORT=str(free_port()),
-        OMP_NUM_THREADS='1',
-        PYTHONWARNINGS='ignore')
-    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
+    env = dist_env()
     options = short_options(
         data_root, 40, batch_size=1) + ['default_hooks.checkpoint.interval=2']
     launcher = subprocess.Popen(

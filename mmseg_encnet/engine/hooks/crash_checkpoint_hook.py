@@ -10,7 +10,6 @@ from mmengine.hooks import CheckpointHook, Hook
 from mmengine.optim import OptimWrapperDict
 from mmengine.runner import IterBasedTrainLoop, Runner, find_latest_checkpoint
 
-from ...checkpoint import CheckpointWriteError
 from ...registry import HOOKS
 
 
@@ -91,11 +90,11 @@ class CrashCheckpointHook(Hook):
             state = ('not written: crash checkpoints need a CheckpointHook '
                      'and an iteration-based loop')
         else:
-            try:
+            try:  # never in place of the error that stopped the run
                 latest = self._save(runner, checkpoint, done)
                 state = 'written now'
-            except CheckpointWriteError as write_error:
-                state = f'not written: {write_error}'
+            except Exception as write_error:
+                state = f'not written: {_cause(write_error)}'
         message = (f'training stopped in iteration {done + 1}: '
                    f'{_cause(error)}\nCheckpoint of iteration {done}: {state}.'
                    '\n' + (f'{latest} holds the run; continue it with: '
