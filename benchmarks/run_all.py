@@ -59,6 +59,7 @@ BENCHMARKS = {
                                    'whole'], ['--height=512', '--width=1024']),
     'scaling': ('scaling.py', [], ['--quick']),
     'amp_cpu': ('amp_cpu.py', [], ['--iters=30']),
+    'data_check': ('data_check.py', [], ['--cityscapes=16', '--rounds=1']),
     # trained recipes over seeds: hours, so only when named by --only
     'demo': ('seeds.py', ['demo', '--jobs=2'], None),
     'demo_fcn_lr05': ('seeds.py', [

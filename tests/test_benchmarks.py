@@ -20,6 +20,7 @@ from helpers import ROOT  # noqa: E402
 BENCHMARKS = osp.join(ROOT, 'benchmarks')
 sys.path.insert(0, BENCHMARKS)
 
+import data_check  # noqa: E402
 import seeds  # noqa: E402
 import train_step  # noqa: E402
 
@@ -87,6 +88,32 @@ def test_train_step_table_is_the_median_round_of_each_variant():
     assert lines[5] == ("Encoding layer's share of the `ours` step "
                         '(torch.profiler): 3.0%')
     assert len(lines) == 6
+
+
+def test_data_check_table_is_the_median_round_of_each_mode():
+    modes = {
+        'headers': [0.3, 0.1, 0.2],
+        'decode, 1 thread': [50.0, 40.0, 45.0],
+        'decode, 2 threads': [21.0, 25.0, 30.0],
+    }
+    record = _measure.make_record(
+        'data_check', dict(rounds=3), {
+            'set':
+            dict(
+                pairs=1000,
+                bytes=2.5e9,
+                modes={
+                    mode: [dict(seconds=s) for s in seconds]
+                    for mode, seconds in modes.items()
+                })
+        })
+    lines = data_check.render(record).splitlines()
+    assert 'median of 3 alternating rounds' in lines[0]
+    assert lines[1] == ('| data | pairs | MB on disk | headers | decode, 1 '
+                        'thread | decode, 2 threads | decode, ms per pair (2 '
+                        'threads) |')
+    assert lines[3] == '| set | 1000 | 2500 | 0.2 | 45 | 25 | 25 |'
+    assert len(lines) == 4
 
 
 @pytest.mark.slow
