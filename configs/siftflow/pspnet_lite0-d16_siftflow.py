@@ -1,0 +1,7 @@
+# The PSPNet baseline of encnet_lite0-d16_siftflow.py: same backbone, data,
+# loss and schedule, mmseg's pyramid pooling head instead of EncHead.
+_base_ = [
+    '../_base_/models/pspnet_lite0-d16.py', '../_base_/datasets/siftflow.py',
+    '../_base_/siftflow_pretrained_runtime.py'
+]
+model = _base_.model_delta
