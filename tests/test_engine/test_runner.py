@@ -95,6 +95,16 @@ def test_compile_trains_as_eager(tmp_path, data_root):
         assert abs(losses[True][it] - loss) <= 0.01 * loss, (it, losses)
 
 
+@pytest.mark.parametrize('options,hooks', [((), 1),
+                                           (('crash_checkpoint=False', ), 0)])
+def test_crash_checkpoints_on_unless_switched_off(tmp_path, data_root, options,
+                                                  hooks):
+    from mmseg_encnet.engine import CrashCheckpointHook
+    runner = demo_runner(tmp_path / 'work', data_root, 2, *options)
+    assert sum(isinstance(h, CrashCheckpointHook)
+               for h in runner.hooks) == hooks
+
+
 def mount_namespaces_work() -> bool:
     return subprocess.run(['unshare', '--mount', '--map-root-user', 'true'],
                           capture_output=True).returncode == 0
