@@ -12,6 +12,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmseg.registry import MODELS
 
 from mmseg_encnet import CrossEntropyLoss, EncHead, SELoss
+from mmseg_encnet.models import EfficientNetLite
 from helpers import ROOT  # noqa: E402
 
 CONFIGS = sorted(
@@ -115,7 +116,11 @@ def test_config_builds(path):
         se_loss = model.decode_head.loss_se_decode
         assert isinstance(se_loss, SELoss) or se_loss.use_sigmoid
         assert se_loss.loss_weight == (1.0 if '-w1' in path else 0.2)
-    if 'lateral' in path:  # stages 2 and 3 fused into the head's input
+    lateral = ('-lateral' in path
+               or 'encnet_lite0' in path and '-nolateral' not in path)
+    if isinstance(model.decode_head, EncHead):
+        assert model.decode_head.add_lateral == lateral
+    if lateral:  # two earlier stages fused into the head's input
         assert len(model.decode_head.lateral_convs) == 2
     if '-mse' in path:  # squared error of the sigmoid: (0.5 - 1)^2 * 0.2
         loss = model.decode_head.loss_se_decode(
@@ -133,6 +138,13 @@ def test_config_builds(path):
                 assert weight is None
             else:
                 assert len(weight) == num_classes
+    if 'lite0-d16' in path:  # ImageNet-pretrained, output stride 16
+        assert isinstance(model.backbone, EfficientNetLite)
+        assert (model.backbone.arch, model.backbone.output_stride) == ('lite0',
+                                                                       16)
+        assert cfg.model.backbone.init_cfg.checkpoint == \
+            'efficientnet-lite://lite0'
+        return
     depth = 101 if 'r101' in path else 18 if 'r18' in path else 50
     assert model.backbone.depth == depth
     assert model.backbone.dilations == (1, 1, 2, 4)

@@ -76,6 +76,21 @@ class LossProbe(Hook):
         self.losses[runner.iter + 1] = float(outputs['loss'])
 
 
+def cpu_has_amx_bf16() -> bool:
+    with open('/proc/cpuinfo') as f:
+        return 'amx_bf16' in f.read()
+
+
+# Seen 2026-12-07 on a Xeon with AMX-BF16 under torch 2.13: the compiled
+# bfloat16 forward gives a NaN loss at iteration 2, for the demo's FCN as
+# for its EncNet (torch's inductor, not our layers); float32 compiled and
+# torch 2.1 train as eager. Strict: a torch that fixes it makes this fail.
+@pytest.mark.xfail(
+    cpu_has_amx_bf16()
+    and tuple(int(v) for v in torch.__version__.split('.')[:2]) >= (2, 13),
+    reason='torch 2.13 inductor: bfloat16 training diverges on AMX CPUs',
+    strict=True,
+    raises=FloatingPointError)
 def test_compile_trains_as_eager(tmp_path, data_root):
     """``compile=True`` in the bfloat16 demo recipe: the network's forward
     is compiled (not the optimizer step) and the losses follow eager
