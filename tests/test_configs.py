@@ -122,10 +122,10 @@ def test_config_builds(path):
         assert model.decode_head.add_lateral == lateral
     if lateral:  # two earlier stages fused into the head's input
         assert len(model.decode_head.lateral_convs) == 2
-    if '-mse' in path:  # squared error of the sigmoid: (0.5 - 1)^2 * 0.2
+    if '-mse' in path:  # squared error of the raw outputs: (0 - 1)^2 * 0.2
         loss = model.decode_head.loss_se_decode(
             torch.zeros(1, num_classes), torch.ones(1, num_classes))
-        assert float(loss) == pytest.approx(0.05)
+        assert float(loss) == pytest.approx(0.2)
     if 'se34' in path:  # SE-loss on stage 3 too: a second EncHead
         assert isinstance(model.auxiliary_head, EncHead)
         assert model.auxiliary_head.use_se_loss

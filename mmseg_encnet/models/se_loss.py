@@ -56,11 +56,10 @@ def class_presence(seg_label: Tensor,
     Returns:
         Tensor: Presence of shape (N, C), 1 where the class occurs, else 0.
 
-    Raises:
-        ValueError: A label is outside ``[0, C)`` and not ``ignore_index``
-            (:func:`check_labels`).
+    The labels must be in ``[0, C)`` or ``ignore_index`` (the head checks
+    them once per step with :func:`check_labels`); a label ``C`` would be
+    dropped with the ignored pixels.
     """
-    check_labels(seg_label, num_classes, ignore_index)
     labels = seg_label.reshape(seg_label.size(0), -1).long()
     # ignored pixels go to an extra bin, dropped
     index = labels.masked_fill(labels == ignore_index, num_classes)
@@ -79,10 +78,9 @@ def semantic_encoding_loss(se_logits: Tensor,
         se_logits (Tensor): SE logits of shape (N, C).
         presence (Tensor): Class-presence targets of shape (N, C) in {0, 1}.
         loss_type (str): ``'bce'``: binary cross-entropy with logits, as in
-            the paper. ``'mse'``: squared error between the sigmoid
-            probabilities and the targets (on probabilities, not raw logits,
-            so an absent class is pushed towards probability 0, not towards
-            logit 0, which would mean probability 0.5). Default: 'bce'.
+            the paper. ``'mse'``: squared error between the SE branch's raw
+            outputs and the targets, as in the EncNet write-up this project
+            follows (``mse_loss(se_output, exist_class)``). Default: 'bce'.
         reduction (str): ``'none'``, ``'mean'`` or ``'sum'``. Default: 'mean'.
         pos_weight (Tensor, optional): Weight of shape (C,) of each class's
             loss where the class is present (absent: weight 1). None: 1.
@@ -94,7 +92,7 @@ def semantic_encoding_loss(se_logits: Tensor,
         loss = F.binary_cross_entropy_with_logits(
             se_logits, presence, reduction='none')
     else:
-        loss = F.mse_loss(se_logits.sigmoid(), presence, reduction='none')
+        loss = F.mse_loss(se_logits, presence, reduction='none')
     if pos_weight is not None:
         loss = loss * torch.where(presence > 0, pos_weight, 1)
     if reduction == 'mean':
@@ -112,8 +110,8 @@ class SELoss(nn.Module):
 
     Args:
         loss_type (str): ``'bce'`` (the paper; equals mmseg's
-            ``CrossEntropyLoss(use_sigmoid=True)``) or ``'mse'`` (on sigmoid
-            probabilities). Default: 'bce'.
+            ``CrossEntropyLoss(use_sigmoid=True)``) or ``'mse'`` (squared error
+            of the raw outputs). Default: 'bce'.
         loss_weight (float): Weight of the loss. Default: 0.2.
         pos_weight (Sequence[float], optional): Per-class weight of the loss
             where the class is present, e.g. ``(1 - p) / p`` for a class

@@ -5,6 +5,7 @@ from mmseg.models.decode_heads.enc_head import EncHead as MMSegEncHead
 from mmseg.registry import MODELS
 
 from mmseg_encnet import SELoss, class_presence
+from mmseg_encnet.models.se_loss import check_labels
 
 
 def test_class_presence():
@@ -33,8 +34,9 @@ def test_bad_label_values_raise(bad):
     label = torch.zeros(2, 4, 4, dtype=torch.long)
     label[1, 2, 3] = bad
     label[0, 0, 0] = 255
+    check_labels(label.masked_fill(label == bad, 18), 19)  # no error
     with pytest.raises(ValueError, match=rf'\{{{bad}\}}.*\[0, 19\)'):
-        class_presence(label, 19)
+        check_labels(label, 19)
 
 
 def test_bce_value():
@@ -53,13 +55,15 @@ def test_bce_value():
         mmseg_loss(logits, MMSegEncHead._convert_to_onehot_labels(label, 5)))
 
 
-def test_mse_value_on_probabilities():
-    logits = torch.randn(2, 3)
+def test_mse_is_the_squared_error_of_the_raw_outputs():
+    """As the write-up: ``mse_loss(se_output, exist_class)``, no sigmoid."""
+    outputs = torch.randn(2, 3)
     target = torch.tensor([[1., 0, 0], [0, 0, 1]])
-    loss = SELoss(loss_type='mse', loss_weight=1.0)(logits, target)
-    torch.testing.assert_close(loss, ((logits.sigmoid() - target)**2).mean())
-    none = SELoss(loss_type='mse', reduction='none')(logits, target)
-    assert none.shape == (2, 3)
+    loss = SELoss(loss_type='mse', loss_weight=0.4)(outputs, target)
+    torch.testing.assert_close(loss, 0.4 * F.mse_loss(outputs, target))
+    none = SELoss(loss_type='mse', reduction='none', loss_weight=1.0)
+    torch.testing.assert_close(
+        none(outputs, target), F.mse_loss(outputs, target, reduction='none'))
 
 
 def test_defaults_and_bad_arguments():
@@ -87,7 +91,7 @@ def test_pos_weight_is_torchs_bce_pos_weight():
     none = SELoss(
         loss_type='mse', pos_weight=weight, reduction='none',
         loss_weight=1.0)(logits, target)
-    expected = (logits.sigmoid() - target)**2
+    expected = (logits - target)**2
     expected[target == 1] *= torch.tensor(weight).expand(4, 3)[target == 1]
     torch.testing.assert_close(none, expected)
     # not saved in checkpoints: the config is the source of the weights
