@@ -1,8 +1,13 @@
 """Every shipped config loads and builds its model (pretrained off, BN)."""
+import difflib
 import glob
-import hashlib
-import json
+import itertools
+import os
 import os.path as osp
+import re
+import shutil
+import tempfile
+from typing import Dict, List
 
 import mmseg
 import pytest
@@ -31,67 +36,148 @@ NUM_CLASSES = {
     'encnet_r50.py': 19,
 }
 
-RESOLVED = osp.join(ROOT, 'tests', 'data', 'resolved_configs.json')
+RESOLVED = osp.join(ROOT, 'tests', 'data', 'resolved_configs')
 # Variables that bases share with the configs that use them, read by no
 # runner or tool (like mmseg's own crop_size or train_pipeline).
 HELPERS = ('se34_head', 'model_delta', 'se_pos_weight', 'lite0_d16')
 
 
-def canonical(value):
-    """A config value as JSON that tells tuples from lists."""
-    if isinstance(value, dict):
-        return {k: canonical(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return {'__tuple__': [canonical(v) for v in value]}
-    if isinstance(value, list):
-        return [canonical(v) for v in value]
-    return value
+def mmseg_bases(path: str) -> List[str]:
+    """The ``mmseg::`` bases a config inherits, through our own bases."""
+    found = []
+    for base in Config._get_base_files(path):
+        if base.startswith('mmseg::'):
+            found.append(base)
+        else:
+            found += mmseg_bases(osp.join(osp.dirname(path), base))
+    return found
 
 
-def resolved_digest(path: str) -> str:
-    """SHA-256 of a config as mmengine resolves it (bases merged), without
-    the helper variables."""
-    cfg = Config.fromfile(osp.join(ROOT, path)).to_dict()
+def flat(value, key: str = '') -> Dict[str, str]:
+    """``{'a.b[0].c': repr}`` of a config value: one line per leaf, so a
+    difference reads as the keys it touches (``(i)`` indexes tuples)."""
+    if isinstance(value, dict) and value:
+        return {
+            k: v
+            for name in sorted(value)
+            for k, v in flat(value[name],
+                             f'{key}.{name}' if key else name).items()
+        }
+    if isinstance(value,
+                  (list, tuple)) and any(isinstance(v, dict) for v in value):
+        brackets = '[]' if isinstance(value, list) else '()'
+        return {
+            k: v
+            for i, item in enumerate(value)
+            for k, v in flat(item,
+                             f'{key}{brackets[0]}{i}{brackets[1]}').items()
+        }
+    return {key: repr(value)}
+
+
+def resolved_text(path: str) -> str:
+    """A config as mmengine resolves it (bases merged, helper variables
+    left out), one ``key = value`` line per leaf; where it builds on mmseg's
+    configs, only the lines that differ from theirs (merged as it merges
+    them), so an mmseg release changes the record only where it changes
+    what we set."""
+    full = osp.join(ROOT, path)
+    cfg = Config.fromfile(full).to_dict()
     for key in HELPERS:
         cfg.pop(key, None)
-    text = json.dumps(canonical(cfg), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    ours, lines = flat(cfg), []
+    bases = mmseg_bases(full)
+    if bases:
+        theirs = flat(merged_mmseg(bases))
+        lines.append(f'# delta over {", ".join(bases)}')
+        lines += [f'{k} = {v}' for k, v in ours.items() if theirs.get(k) != v]
+        lines += [f'{k} deleted' for k in theirs if k not in ours]
+    else:
+        lines += [f'{k} = {v}' for k, v in ours.items()]
+    return '\n'.join(lines) + '\n'
+
+
+def merged_mmseg(bases: List[str]) -> dict:
+    """mmseg's configs ``bases`` merged as a config listing them would."""
+    with tempfile.TemporaryDirectory() as folder:
+        config = osp.join(folder, 'bases.py')
+        with open(config, 'w') as f:
+            f.write(f'_base_ = {bases!r}\n')
+        return Config.fromfile(config).to_dict()
+
+
+def record_path(path: str) -> str:
+    return osp.join(RESOLVED, osp.relpath(path, 'configs')[:-3] + '.txt')
 
 
 @pytest.mark.parametrize('path', CONFIGS)
 def test_config_resolves_as_recorded(path):
     """Refactoring the configs' inheritance must not change what they mean.
 
-    ``tests/data/resolved_configs.json`` holds the digest of every config as
-    resolved (bases merged); a change of meaning is deliberate only with a
-    new record (``python
-    tests/test_configs.py --record``).
+    ``tests/data/resolved_configs/`` holds every config as resolved
+    (:func:`resolved_text`); a change of meaning is deliberate only with a
+    new record (``python tests/test_configs.py --record``).
     """
-    with open(RESOLVED) as f:
-        recorded = json.load(f)
-    assert resolved_digest(path) == recorded[path], (
-        f'{path} resolves differently from the record; print it with '
-        f'`python -c "from mmengine import Config; print(Config.fromfile('
-        f"'{path}').pretty_text)\"` and compare with git history")
+    with open(record_path(path)) as f:
+        recorded = f.read()
+    now = resolved_text(path)
+    diff = ''.join(
+        difflib.unified_diff(
+            recorded.splitlines(True), now.splitlines(True),
+            osp.relpath(record_path(path), ROOT), f'{path} now'))
+    assert now == recorded, (
+        f'{path} resolves differently from its record:\n{diff}')
+
+
+def zoo_readme() -> Dict[str, str]:
+    """Each config ``configs/encnet/README.md`` names (its results table,
+    brace patterns expanded; its variant list, ``name_*``) with the table's
+    mIoU ('' for variants)."""
+    with open(osp.join(ROOT, 'configs/encnet/README.md')) as f:
+        text = f.read()
+    named = {}
+    for row in re.findall(r'^\| (encnet_\S+)[^|]*\|(.*)$', text, re.M):
+        parts = re.split(r'\{([^}]*)\}', row[0])
+        miou = row[1].split('|')[3].strip()
+        for choice in itertools.product(*(p.split(',') for p in parts[1::2])):
+            name = ''.join(p + c for p, c in zip(parts[::2], (*choice, '')))
+            named[name] = miou
+    zoo = [
+        osp.basename(c)[:-3] for c in CONFIGS
+        if c.startswith('configs/encnet/')
+    ]
+    for prefix in re.findall(r'^- `(encnet_\S+)_\*`', text, re.M):
+        matches = [n for n in zoo if n.startswith(prefix + '_')]
+        assert len(matches) == 1, (prefix, matches)
+        named[matches[0]] = ''
+    return named
 
 
 def test_model_zoo_is_complete():
-    names = {osp.basename(c) for c in CONFIGS}
-    for depth in ('r50', 'r101'):
-        for iters in (40, 80):
-            for crop in ('512x1024', '769x769'):
-                assert (f'encnet_{depth}-d8_4xb2-{iters}k_cityscapes-{crop}.py'
-                        in names)
-            for ctx in ('pascal-context', 'pascal-context-59'):
-                assert (f'encnet_{depth}-d8_4xb4-{iters}k_{ctx}-480x480.py'
-                        in names)
-        for iters in (80, 160):
-            name = f'encnet_{depth}-d8_4xb4-{iters}k_ade20k-512x512.py'
-            assert name in names
-        assert 'encnet_r50s-d8_4xb4-80k_ade20k-512x512.py' in names
-        for iters in (20, 40):
-            assert (f'encnet_{depth}-d8_4xb4-{iters}k_voc12aug-512x512.py'
-                    in names)
+    """The zoo's README, its metafile and its files agree, and the zoo has
+    each of mmseg's EncNet configs (under mmseg's name)."""
+    import yaml
+    zoo = {
+        osp.basename(c)[:-3]
+        for c in CONFIGS if c.startswith('configs/encnet/')
+    }
+    readme = zoo_readme()
+    assert set(readme) == zoo
+    theirs = {
+        osp.basename(p)[:-3]
+        for p in glob.glob(
+            osp.join(osp.dirname(mmseg.__file__), '.mim/configs/encnet/*.py'))
+    }
+    assert theirs <= zoo
+    with open(osp.join(ROOT, 'configs/encnet/metafile.yaml')) as f:
+        models = yaml.safe_load(f)['Models']
+    published = {m['Name']: m['Results']['Metrics']['mIoU'] for m in models}
+    # the metafile holds the configs with mmseg weights, the README their
+    # mIoU and a dash for the others
+    assert published == {
+        n: float(v)
+        for n, v in readme.items() if v not in ('', '—')
+    }
 
 
 @pytest.mark.parametrize('path', CONFIGS)
@@ -201,8 +287,9 @@ if __name__ == '__main__':
     import sys
     if sys.argv[1:] != ['--record']:
         sys.exit('usage: python tests/test_configs.py --record')
-    digests = {p: resolved_digest(p) for p in CONFIGS}
-    with open(RESOLVED, 'w') as f:
-        json.dump(digests, f, indent=1, sort_keys=True)
-        f.write('\n')
+    shutil.rmtree(RESOLVED, ignore_errors=True)
+    for path in CONFIGS:
+        os.makedirs(osp.dirname(record_path(path)), exist_ok=True)
+        with open(record_path(path), 'w') as f:
+            f.write(resolved_text(path))
     print(f'recorded {len(CONFIGS)} configs in {RESOLVED}')

@@ -215,7 +215,7 @@ def test_mim_train_and_test(installed, project):
 
 
 def test_console_scripts(installed, project):
-    _, _, env, target = installed
+    _, _, env, _ = installed
     run(['mmseg-encnet-train', 'small.py', '--work-dir', 'cli_run'], env,
         project)
     trained_by_us(osp.join(project, 'cli_run'))

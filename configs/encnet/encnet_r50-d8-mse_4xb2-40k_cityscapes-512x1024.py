@@ -1,4 +1,4 @@
-# SE-loss as squared error on the sigmoid presence probabilities.
+# SE-loss as the squared error of the raw SE outputs (the write-up's).
 _base_ = './encnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'
 model = dict(
     decode_head=dict(
