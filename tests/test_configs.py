@@ -39,7 +39,7 @@ NUM_CLASSES = {
 RESOLVED = osp.join(ROOT, 'tests', 'data', 'resolved_configs')
 # Variables that bases share with the configs that use them, read by no
 # runner or tool (like mmseg's own crop_size or train_pipeline).
-HELPERS = ('se34_head', 'model_delta', 'se_pos_weight', 'lite0_d16')
+HELPERS = ('se34_head', 'se_pos_weight', 'lite0_d16')
 
 
 def mmseg_bases(path: str) -> List[str]:

@@ -1,23 +1,8 @@
-# What the CPU recipes (the demo, CamVid) share on top of encnet_runtime.py:
-# iteration-based loops, mmseg's hooks with short intervals, our hooks plus
-# the training-curve plot, seed 0. Each recipe adds its schedule.
-_base_ = ['./encnet_runtime.py']
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    # Overlays of predictions on every 8th val image, in the work dir.
-    visualization=dict(type='SegVisualizationHook', draw=True, interval=8))
+# mmseg's default runtime with the plugin (./mmseg_encnet.py), as the CPU
+# recipes run: a training-curve plot beside the plugin's hooks, seed 0.
+_base_ = ['mmseg::_base_/default_runtime.py', './mmseg_encnet.py']
 custom_hooks = [
-    dict(type='mmseg_encnet.DataCheckHook'),
-    dict(type='mmseg_encnet.NonFiniteLossHook'),
-    dict(type='mmseg_encnet.RNGStateHook'),
-    dict(type='mmseg_encnet.PreemptionHook'),
+    *_base_.custom_hooks,
     dict(type='mmseg_encnet.TrainingCurveHook')
 ]
 env_cfg = dict(cudnn_benchmark=False)

@@ -3,7 +3,8 @@
 # weight decay 1e-4, sliding-window test 480/320).
 _base_ = [
     '../_base_/models/encnet_r50-d8.py',
-    'mmseg::_base_/datasets/pascal_context.py', '../_base_/encnet_runtime.py',
+    'mmseg::_base_/datasets/pascal_context.py',
+    'mmseg::_base_/default_runtime.py', '../_base_/mmseg_encnet.py',
     'mmseg::_base_/schedules/schedule_40k.py'
 ]
 crop_size = (480, 480)

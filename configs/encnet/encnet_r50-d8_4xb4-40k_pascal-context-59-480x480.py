@@ -4,7 +4,8 @@
 _base_ = [
     '../_base_/models/encnet_r50-d8.py',
     'mmseg::_base_/datasets/pascal_context_59.py',
-    '../_base_/encnet_runtime.py', 'mmseg::_base_/schedules/schedule_40k.py'
+    'mmseg::_base_/default_runtime.py', '../_base_/mmseg_encnet.py',
+    'mmseg::_base_/schedules/schedule_40k.py'
 ]
 crop_size = (480, 480)
 data_preprocessor = dict(size=crop_size)

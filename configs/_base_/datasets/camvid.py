@@ -50,9 +50,3 @@ test_dataloader = dict(
         data_prefix=dict(img_path='test', seg_map_path='testannot')))
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
-# What CamVid sets in a recipe's model: its input size and classes (the
-# recipes take it as `model = _base_.model_delta`).
-model_delta = dict(
-    data_preprocessor=dict(size=crop_size),
-    decode_head=dict(num_classes=11),
-    auxiliary_head=dict(num_classes=11))

@@ -70,10 +70,3 @@ test_dataloader = dict(
 # class accuracy
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
-# What SIFT Flow sets in a recipe's model: its input size, classes and the
-# class-weighted loss (the recipes take it as `model = _base_.model_delta`).
-loss = dict(type='mmseg_encnet.CrossEntropyLoss', class_weight=class_weight)
-model_delta = dict(
-    data_preprocessor=dict(size=crop_size),
-    decode_head=dict(num_classes=33, loss_decode=loss),
-    auxiliary_head=dict(num_classes=33, loss_decode=loss))

@@ -1,7 +1,6 @@
-# Schedule of the SIFT Flow recipes on an ImageNet-pretrained backbone: the
-# from-scratch one (./siftflow_runtime.py) at lr 0.01 over 1000 iterations
-# of batch 8 (3.6 epochs of train/).
-_base_ = ['./siftflow_runtime.py']
+# ./cpu_2k.py for an ImageNet-pretrained backbone: lr 0.01 over 1000
+# iterations, validated at the end.
+_base_ = ['./cpu_2k.py']
 max_iters = 1000
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 param_scheduler = [
