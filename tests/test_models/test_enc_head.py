@@ -123,8 +123,9 @@ def test_loads_mmseg_state_dict_and_matches_outputs(add_lateral, train):
     their_seg, their_se = theirs(inputs())
     torch.manual_seed(4)
     our_seg, our_se = ours(inputs())
+    # measured: 7.4e-7 of the largest output (10 seeds, both settings)
     for out, ref in ((our_seg, their_seg), (our_se, their_se)):
-        assert (out - ref).abs().max() <= 1e-4 * ref.abs().max()
+        assert (out - ref).abs().max() <= 2e-6 * ref.abs().max()
     if train:
         torch.manual_seed(5)
         their_losses = theirs.loss(inputs(), samples(), train_cfg={})
