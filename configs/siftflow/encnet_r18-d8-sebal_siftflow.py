@@ -1,7 +1,5 @@
 # EncNet on SIFT Flow with a class-balanced SE-loss: each class's presence
-# weighs (1 - p) / p times its absence (`se_pos_weight` of the data set's
-# base), where the paper's unweighted loss lets the SE branch call every
-# rare class absent.
+# weighs (1 - p) / p times its absence (the data set's `se_pos_weight`).
 _base_ = './encnet_r18-d8_siftflow.py'
 model = dict(
     decode_head=dict(

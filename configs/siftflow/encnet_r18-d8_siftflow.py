@@ -1,6 +1,5 @@
-# EncNet on ResNetV1c-18-D8 (half width), from scratch on SIFT Flow (33
-# classes, outdoor scenes of eight kinds), 256x256, class-weighted
-# cross-entropy, 2000 iterations in bfloat16 on a CPU.
+# EncNet on ResNetV1c-18-D8 (half width) from scratch on SIFT Flow, 2000
+# iterations in bfloat16 on a CPU:
 #   python tools/train.py configs/siftflow/encnet_r18-d8_siftflow.py
 _base_ = [
     '../_base_/models/encnet_r18-d8.py', '../_base_/datasets/siftflow.py',

@@ -26,37 +26,17 @@ from .launch import setup_distributed
 
 @RUNNERS.register_module()
 class Runner(MMEngineRunner):
-    """mmengine's ``Runner``, plus:
+    """mmengine's ``Runner`` that checks its config, resumes and launches
+    exactly, and loses nothing on a fault (docs/design.md lists each change
+    and why).
 
-    - the config is checked before anything is built or written
-      (:mod:`.config_check`), and the data folders of train/val/test before
-      that loop starts;
-    - ``--resume`` without ``randomness.seed`` continues with the seed of the
-      run it resumes (mmengine would draw a new one, build the samplers from
-      it and only then reseed, undoing ``RNGStateHook``);
-    - a truncated checkpoint to resume from is reported by name, and one
-      loaded for testing must fit the model exactly;
-    - ``iter`` before training is 0 without building the training loop and
-      its dataset (mmseg's visualization hook asks while testing, so testing
-      needed the training data);
-    - ``--launcher slurm`` meets at the first host of the job on a port of
-      the job's own, and on a machine without CUDA the ``pytorch`` and
-      ``slurm`` launchers use gloo (:func:`.launch.setup_distributed`);
-    - ``compile`` in the config compiles the network's forward
-      (:func:`compile_network`), not the whole training step;
-    - distributed on CPUs, SyncBN layers (mmseg's GPU configs) run as BN,
-      which DDP accepts there;
-    - ``channels_last = True`` in the config puts the model's 4-D weights,
-      and with them its convolutions' outputs, in channels-last memory
-      format before the model is wrapped (distributed wrappers register the
-      parameters as they find them);
-    - checkpoints appear whole or not at all: ``.iter_N.pth.partial`` is
-      written, then renamed; the checkpoint hook writes ``last_checkpoint``
-      only after that, so after a kill it names a complete checkpoint; a
-      full disk removes the partial file and says what is needed;
-    - an iteration that raises leaves a checkpoint of the last completed
-      one (:class:`~.hooks.CrashCheckpointHook`; ``crash_checkpoint = False``
-      in the config turns it off); hooks get ``after_train_failure``.
+    Config keys of its own, besides mmengine's:
+        compile (bool | dict): ``torch.compile`` the network's forward
+            (:func:`compile_network`), not the whole training step.
+        channels_last (bool): Put the model in channels-last memory format
+            before it is wrapped.
+        crash_checkpoint (bool): Register :class:`~.hooks.CrashCheckpointHook`
+            (default True).
     """
 
     @classmethod

@@ -1,8 +1,5 @@
-# CamVid, SegNet's 11-class split (mmseg_encnet.CamVidDataset), in the layout
-# of the SegNet tutorial: data/camvid/{train,trainannot,val,valannot,test,
-# testannot}. Void (label 11) is ignored as 255. Training: random scale
-# 0.5-2, 240x320 crops, flip, photometric distortion; val/test: whole
-# 480x360 images.
+# CamVid, SegNet's 11 classes, in the SegNet tutorial's layout (void = 255,
+# ignored); training: scale 0.5-2, 240x320 crops, flip, photometric noise.
 dataset_type = 'mmseg_encnet.CamVidDataset'
 data_root = 'data/camvid'
 crop_size = (240, 320)

@@ -1,8 +1,6 @@
-# SIFT Flow, 33 classes (mmseg_encnet.SiftFlowDataset), as
-# tools/dataset_converters/siftflow.py writes it: data/siftflow/{img_dir,
-# ann_dir}/{train,val,test}. Unlabeled pixels are 255, ignored. Training:
-# random scale 0.5-2, 256x256 crops, flip, photometric distortion; val/test:
-# whole 256x256 images.
+# SIFT Flow, 33 classes, as tools/dataset_converters/siftflow.py writes it
+# (unlabeled = 255, ignored); training: scale 0.5-2, 256x256 crops, flip,
+# photometric noise; val/test: whole images.
 dataset_type = 'mmseg_encnet.SiftFlowDataset'
 data_root = 'data/siftflow'
 crop_size = (256, 256)

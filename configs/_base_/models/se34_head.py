@@ -1,9 +1,5 @@
-# The paper's SE-loss on stage 3 as well as stage 4: an auxiliary head that is
-# a second EncHead on stage 3 (instead of mmseg's FCN head). A config takes it
-# with its widths and classes:
-#   model = dict(auxiliary_head=dict(_base_.se34_head, _delete_=True,
-#                in_channels=[1024], channels=256, num_codes=32,
-#                num_classes=19, norm_cfg=norm_cfg))
+# The paper's SE-loss on stage 3 too: a second EncHead as the auxiliary
+# head, which a config sizes (docs/usage.md shows how).
 se34_head = dict(
     type='mmseg_encnet.EncHead',
     in_index=[2],

@@ -20,29 +20,13 @@ from ...registry import HOOKS
 class PreemptionHook(Hook):
     """Stop at the next iteration boundary on a signal, losing nothing.
 
-    Slurm sends SIGTERM when a job is cancelled, reaches its time limit or
-    is preempted (SIGKILL follows after ``KillWait``), and the signal of
-    ``sbatch --signal=USR1@LEAD`` before the time limit. The handler only
-    records the signal; no I/O happens inside it. After the iteration in
-    progress, the ranks agree to stop (one ``all_reduce`` of a flag per
-    iteration, so none is left waiting in a collective); the checkpoint
-    hook writes ``iter_N.pth`` (atomically, by our Runner) and
-    ``last_checkpoint``, the log says where the run stopped and how to
-    continue, and the loop ends. After the usual ``after_train`` and
-    ``after_run`` hooks the process exits with ``128 + signal``.
-
-    On one of ``requeue_signals`` inside a Slurm job, rank 0 then requeues
-    the job (``scontrol requeue``); started again, the job's ``--resume``
-    continues from the checkpoint (``tools/slurm_submit.sh``).
-
-    Slurm signals every process of the job, DataLoader workers too, and
-    PyTorch's workers die on SIGTERM (the loader then raises in the main
-    process). From the hook's construction (the runner builds its hooks
-    before the loops fork their loaders' workers) until the run ends, a
-    process forked from the main one takes ``signals`` on a thread: a
-    SIGTERM from its parent (the loader shutting it down) ends it, the
-    others are ignored, so workers keep serving batches until the loader
-    stops them (SIGKILL still ends them).
+    The handler only sets a flag; after the iteration in progress the ranks
+    agree to stop (one ``all_reduce`` per iteration), the checkpoint hook
+    writes ``iter_N.pth``, the log says how to continue and the process
+    exits with ``128 + signal``; on a ``requeue_signals`` signal inside a
+    Slurm job rank 0 requeues it. Processes forked from the main one (the
+    loaders' workers) ignore the job-wide signal until their loader stops
+    them. docs/clusters.md has the details.
 
     Args:
         signals: names of the signals that stop the run.
