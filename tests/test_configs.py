@@ -206,6 +206,8 @@ def test_config_builds(path):
                or 'encnet_lite0' in path and '-nolateral' not in path)
     if isinstance(model.decode_head, EncHead):
         assert model.decode_head.add_lateral == lateral
+        assert model.decode_head.context == ('pooling'
+                                             if '-gap' in path else 'encoding')
     if lateral:  # two earlier stages fused into the head's input
         assert len(model.decode_head.lateral_convs) == 2
     if '-mse' in path:  # squared error of the raw outputs: (0 - 1)^2 * 0.2

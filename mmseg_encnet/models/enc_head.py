@@ -19,14 +19,29 @@ from ..registry import MODELS
 from .encoding import Encoding
 from .se_loss import check_labels, class_presence
 
+CONTEXTS = ('encoding', 'pooling')
+
+
+class GlobalPool(nn.Module):
+    """Global average pooling in the Encoding layer's place: (N, C, H, W)
+    to one "codeword" (N, 1, C), the ablation of the codebook."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(2).mean(2, keepdim=True).transpose(1, 2)
+
 
 def same_weights(built: nn.Module, cls: type, *args, **kwargs) -> nn.Module:
     """``cls(*args, **kwargs)`` with the weights of ``built``, an mmseg module
-    of the same parameters, and the random state as ``built`` left it: the
-    network's initial weights for a seed stay mmseg's."""
+    with these parameters (and maybe more: the Encoding layer of a pooling
+    context), and the random state as ``built`` left it: the network's
+    initial weights for a seed stay mmseg's."""
     with torch.random.fork_rng(devices=[]):
         module = cls(*args, **kwargs)
-    module.load_state_dict(built.state_dict())
+    own = module.state_dict()
+    module.load_state_dict({
+        k: v
+        for k, v in built.state_dict().items() if k in own
+    })
     return module
 
 
@@ -44,19 +59,27 @@ class EncModule(MMSegEncModule):
         norm_cfg (dict, optional): Config of the norm layers; its 1d variant
             normalises the encoded features.
         act_cfg (dict): Config of the projection's activation.
+        context (str): ``'encoding'`` (the paper) or ``'pooling'``: the
+            context vector is the global average of the projected features,
+            under the same gate (no codewords, no BN1d). Default: 'encoding'.
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        num_codes: int,
-        conv_cfg: OptConfigType = None,
-        norm_cfg: OptConfigType = None,
-        act_cfg: ConfigType = dict(type='ReLU')
-    ) -> None:
+    def __init__(self,
+                 in_channels: int,
+                 num_codes: int,
+                 conv_cfg: OptConfigType = None,
+                 norm_cfg: OptConfigType = None,
+                 act_cfg: ConfigType = dict(type='ReLU'),
+                 context: str = 'encoding') -> None:
+        if context not in CONTEXTS:
+            raise ValueError(f'EncModule: context must be one of {CONTEXTS}, '
+                             f'got {context!r}')
         super().__init__(in_channels, num_codes, conv_cfg, norm_cfg, act_cfg)
-        self.encoding[0] = same_weights(self.encoding[0], Encoding,
-                                        in_channels, num_codes)
+        if context == 'pooling':
+            self.encoding = GlobalPool()
+        else:
+            self.encoding[0] = same_weights(self.encoding[0], Encoding,
+                                            in_channels, num_codes)
 
     def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         """Encode the context of ``x`` and reweight its channels.
@@ -89,6 +112,10 @@ class EncHead(MMSegEncHead):
             Default: True.
         add_lateral (bool): Whether to fuse the other selected levels into
             the last one through lateral 1x1 convs. Default: False.
+        context (str): Context vector of the Context Encoding Module:
+            ``'encoding'`` (the paper) or ``'pooling'`` (global average
+            pooling instead of the Encoding layer, its ablation).
+            Default: 'encoding'.
         loss_se_decode (dict): Config of the SE loss. It receives the SE
             logits (N, num_classes) and class-presence targets (N,
             num_classes): ``mmseg_encnet.SELoss`` or mmseg's
@@ -103,6 +130,7 @@ class EncHead(MMSegEncHead):
                  num_codes: int = 32,
                  use_se_loss: bool = True,
                  add_lateral: bool = False,
+                 context: str = 'encoding',
                  loss_se_decode: ConfigType = dict(
                      type='mmseg_encnet.SELoss', loss_weight=0.2),
                  **kwargs) -> None:
@@ -121,7 +149,9 @@ class EncHead(MMSegEncHead):
             num_codes,
             conv_cfg=self.conv_cfg,
             norm_cfg=self.norm_cfg,
-            act_cfg=self.act_cfg)
+            act_cfg=self.act_cfg,
+            context=context)
+        self.context = context
 
     def _convert_to_onehot_labels(self, seg_label: Tensor,
                                   num_classes: int) -> Tensor:
@@ -172,4 +202,4 @@ class EncHead(MMSegEncHead):
     def extra_repr(self) -> Optional[str]:
         return (super().extra_repr() + f', num_codes={self.num_codes}, '
                 f'use_se_loss={self.use_se_loss}, '
-                f'add_lateral={self.add_lateral}')
+                f'add_lateral={self.add_lateral}, context={self.context!r}')

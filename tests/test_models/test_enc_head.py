@@ -280,3 +280,25 @@ def test_subclasses_mmseg_with_our_modules_inside():
     assert isinstance(ours.enc_module.encoding[0], MMSegEncoding)
     module = EncModule(8, num_codes=4, norm_cfg=BN)  # built directly too
     assert type(module.encoding[0]) is Encoding
+
+
+def test_pooling_context_is_global_average_pooling_under_the_same_gate():
+    torch.manual_seed(0)
+    head = MODELS.build(head_cfg(context='pooling')).eval()
+    module = head.enc_module
+    assert not any('codewords' in k for k in head.state_dict())
+    x = torch.randn(2, 16, 5, 6)
+    with torch.no_grad():
+        context, out = module(x)
+        pooled = module.encoding_project(x).mean((2, 3))
+        gamma = module.fc(pooled)[..., None, None]
+        torch.testing.assert_close(context, pooled)
+        torch.testing.assert_close(out, F.relu(x + x * gamma))
+    # the rest of the network starts as EncNet's for the same seed
+    torch.manual_seed(0)
+    encoding = MODELS.build(head_cfg()).eval()
+    for key, value in head.state_dict().items():
+        assert torch.equal(value, encoding.state_dict()[key]), key
+    assert 'context=\'pooling\'' in repr(head)
+    with pytest.raises(ValueError, match="context must be one of.*'gap'"):
+        MODELS.build(head_cfg(context='gap'))
