@@ -101,15 +101,17 @@ class Context:
     def __init__(self, head) -> None:
         from mmseg_encnet.models.encoding import assign, scaled_distances
         module = head.enc_module
-        encoding = module.encoding[0]
+        # none where pooling takes the Encoding layer's place
+        encoding = module.encoding[0] if head.context == 'encoding' else None
         self.usage, self.pooled, self.vectors = [], [], []
 
         def projected(_, __, x) -> None:  # (1, C, H, W) encoded features
             x = x.detach().float().flatten(2)
-            logits, _ = scaled_distances(x, encoding.codewords.detach(),
-                                         encoding.scale.detach())
-            self.usage.append(assign(logits)[0].mean(0).numpy())
             self.pooled.append(x[0].mean(1).numpy())
+            if encoding is not None:
+                logits, _ = scaled_distances(x, encoding.codewords.detach(),
+                                             encoding.scale.detach())
+                self.usage.append(assign(logits)[0].mean(0).numpy())
 
         def encoded(_, __, out) -> None:  # ((1, C) context, features)
             self.vectors.append(out[0][0].detach().float().numpy())
@@ -123,11 +125,13 @@ class Context:
         with ``scenes``, how well the context vector and the pooled
         features tell the images' scene kinds apart
         (:func:`scene_accuracy`)."""
-        usage = np.mean(self.usage, axis=0)
-        summary = dict(
-            usage=sorted((float(u * 100) for u in usage), reverse=True),
-            effective_codewords=float(
-                np.exp(-(usage * np.log(np.maximum(usage, 1e-12))).sum())))
+        summary = {}
+        if self.usage:
+            usage = np.mean(self.usage, axis=0)
+            summary.update(
+                usage=sorted((float(u * 100) for u in usage), reverse=True),
+                effective_codewords=float(
+                    np.exp(-(usage * np.log(np.maximum(usage, 1e-12))).sum())))
         if scenes is not None:
             summary['scene_accuracy'] = dict(
                 context=scene_accuracy(np.array(self.vectors), scenes),

@@ -78,7 +78,14 @@ RECIPES = {
         ], [0, 1, 2]) + _runs([
             'encnet_r18-d8-k32_siftflow', 'pspnet_r18-d8_siftflow',
             'encnet_r18-d8-sebal-w1_siftflow', 'encnet_r18-d8-nocw_siftflow'
-        ], [0]),
+        ], [0]) +
+        # from ImageNet weights: the claim over 5 seeds, then the ablation
+        _runs(['encnet_lite0-d16_siftflow', 'fcn_lite0-d16_siftflow'],
+              range(5)) + _runs([
+                  'encnet_lite0-d16-nose_siftflow',
+                  'encnet_lite0-d16-nolateral_siftflow',
+                  'encnet_lite0-d16-gap_siftflow', 'pspnet_lite0-d16_siftflow'
+              ], [0]),
         # classes whose presence depends on the scene, and rare ones
         highlight=['sea', 'river', 'field', 'sand', 'person', 'boat'],
         # coast, highway, insidecity, mountain, street (file name order)
@@ -211,6 +218,7 @@ def _mean_spread(values: List[float]) -> List[str]:
 def _render_context(runs: List[dict], what: str, images: int,
                     where: str) -> List[str]:
     """Rows of what each EncNet run's context vector holds."""
+    runs = [r for r in runs if 'usage' in r['context']]  # codewords used
     kinds = all('scene_accuracy' in r['context'] for r in runs)
     rows = [
         f'{what}: what the context vector of EncNet holds, on {images} val '

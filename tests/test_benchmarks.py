@@ -349,7 +349,8 @@ def test_context_summarises_codeword_use_and_the_context_vector():
     images = torch.rand(2, 1, 4, 5, 6)
     with torch.no_grad():  # before the hooks, which it would call
         projected = [module.encoding_project(x)[0].flatten(1) for x in images]
-    context = Context(argparse.Namespace(enc_module=module))
+    context = Context(
+        argparse.Namespace(enc_module=module, context='encoding'))
     with torch.no_grad():
         vectors = [module(x)[0][0] for x in images]
     encoding = module.encoding[0]
@@ -368,6 +369,22 @@ def test_context_summarises_codeword_use_and_the_context_vector():
     np.testing.assert_allclose(context.pooled, torch.stack(pooled), 1e-6)
     # one image of each kind: none has another of its kind to be told by
     assert summary['scene_accuracy'] == dict(context=0.0, pooled=0.0)
+
+
+def test_context_of_a_pooling_head_is_its_pooled_features():
+    import torch
+
+    from mmseg_encnet.models.enc_head import EncModule
+    from _evaluate import Context
+    module = EncModule(4, 3, norm_cfg=dict(type='BN'), context='pooling')
+    context = Context(
+        argparse.Namespace(enc_module=module.eval(), context='pooling'))
+    with torch.no_grad():
+        for x in torch.rand(2, 1, 4, 5, 6):
+            module(x)
+    summary = context.summary(['a', 'b'])
+    assert 'usage' not in summary  # no codewords
+    np.testing.assert_allclose(context.vectors, context.pooled, 1e-6)
 
 
 def test_context_table_is_computed_from_the_runs():
