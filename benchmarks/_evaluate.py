@@ -101,8 +101,11 @@ class Context:
     def __init__(self, head) -> None:
         from mmseg_encnet.models.encoding import assign, scaled_distances
         module = head.enc_module
-        # none where pooling takes the Encoding layer's place
-        encoding = module.encoding[0] if head.context == 'encoding' else None
+        # none where pooling takes the Encoding layer's place (mmseg's
+        # EncHead has no ``context``: it always encodes)
+        encoding = (
+            module.encoding[0]
+            if getattr(head, 'context', 'encoding') == 'encoding' else None)
         self.usage, self.pooled, self.vectors = [], [], []
 
         def projected(_, __, x) -> None:  # (1, C, H, W) encoded features
