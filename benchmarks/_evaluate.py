@@ -163,21 +163,41 @@ def scene_accuracy(features: np.ndarray, scenes: Sequence[str]) -> float:
     return hits / len(x) * 100
 
 
+def logged(work_dir: str) -> List[dict]:
+    """The rows of mmengine's ``scalars.json`` of every part of the run in
+    ``work_dir``, in the order the parts ran."""
+    rows = []
+    for path in sorted(
+            glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
+        with open(path) as f:
+            rows += [json.loads(line) for line in f]
+    return rows
+
+
 def se_loss_share(work_dir: str, last: int = 100) -> Dict:
     """The SE-loss's share of the total training loss (%, mean of the
     logged ratios over the ``last`` logged iterations), from mmengine's
     ``scalars.json`` in ``work_dir``; empty without SE-loss or log."""
-    logs = sorted(
-        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    if not logs:
-        return {}
-    with open(logs[-1]) as f:
-        rows = [json.loads(line) for line in f]
     shares = [
-        r['decode.loss_se'] / r['loss'] for r in rows
+        r['decode.loss_se'] / r['loss'] for r in logged(work_dir)
         if 'decode.loss_se' in r and r.get('loss')
     ][-last:]
     return dict(se_loss_share=float(np.mean(shares) * 100)) if shares else {}
+
+
+def iteration_clock(work_dir: str) -> Dict[int, float]:
+    """Seconds of training up to each logged iteration: the logged mean
+    iteration time times the iterations since the previous log, summed (the
+    logs of a resumed part replace those of the iterations it repeats)."""
+    times = {
+        r['iter']: r['time']
+        for r in logged(work_dir) if 'iter' in r and 'time' in r
+    }
+    clock, total, previous = {}, 0.0, 0
+    for it in sorted(times):
+        total += times[it] * (it - previous)
+        clock[it], previous = total, it
+    return clock
 
 
 def colour(labels: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:

@@ -26,6 +26,7 @@ per config (its first run), with EncNet's presence chart beside it
 (``*_curves.png``).
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
@@ -92,6 +93,12 @@ RECIPES = {
         scenes=[0, 64, 96, 128, 192],
         # each image's scene kind is its file name's prefix (coast_...)
         kind_by_name=True,
+        # the configs of the accuracy-against-time figure (:func:`plot`)
+        minutes=[
+            'encnet_lite0-d16_siftflow', 'fcn_lite0-d16_siftflow',
+            'encnet_r18-d8-lateral_siftflow', 'encnet_r18-d8_siftflow',
+            'fcn_r18-d8_siftflow'
+        ],
         scale=1.0),
 }
 # the converted data by default; converted from the release when absent
@@ -137,6 +144,10 @@ def final_checkpoint(config: str, work_dir: str, options: List[str]) -> str:
     return osp.join(work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
 
 
+# every checkpoint stays, for the run's curve (:func:`curve`)
+KEEP = 'default_hooks.checkpoint.max_keep_ckpts=-1'
+
+
 def train(config: str, seed: int, work_dir: str, final: str, threads: int,
           options: List[str]) -> Optional[Tuple[float, int]]:
     """Train into ``work_dir`` unless its ``final`` checkpoint exists,
@@ -169,7 +180,7 @@ def train(config: str, seed: int, work_dir: str, final: str, threads: int,
         subprocess.run([
             sys.executable,
             osp.join(ROOT, 'tools/train.py'), config, '--work-dir', work_dir,
-            '--cfg-options', f'randomness.seed={seed}', *options,
+            '--cfg-options', f'randomness.seed={seed}', *options, KEEP,
             *(['--resume'] if resume else [])
         ],
                        check=True,
@@ -182,6 +193,33 @@ def train(config: str, seed: int, work_dir: str, final: str, threads: int,
                            OMP_NUM_THREADS=str(threads)))
     return (sum(parts['seconds']) + time.perf_counter() - start,
             len(parts['seconds']) + 1)
+
+
+def curve(config: str, work_dir: str, seconds: Optional[float], pairs: List,
+          classes) -> List[dict]:
+    """Val aAcc, mIoU and mAcc of the checkpoints a run kept before its
+    final one, each at the minutes of training it had taken (the run's wall
+    ``seconds`` shared out by the iteration times mmengine logged)."""
+    clock = _evaluate.iteration_clock(work_dir)
+    kept = {
+        int(osp.basename(path)[5:-4]): path
+        for path in glob.glob(osp.join(work_dir, 'iter_*.pth'))
+    }
+    if not clock or seconds is None:
+        return []
+    points = []
+    for it in sorted(kept)[:-1]:  # the final one is the run's own entry
+        logged = max((i for i in clock if i <= it), default=None)
+        if logged is None:
+            continue
+        metrics = _evaluate.evaluate(config, kept[it], pairs, classes)
+        points.append(
+            dict(
+                iter=it,
+                minutes=seconds * clock[logged] / clock[max(clock)] / 60,
+                **{k: metrics[k]
+                   for k in ('aAcc', 'mIoU', 'mAcc')}))
+    return points
 
 
 def val_set(config: str, data_root: Optional[str]):
@@ -317,6 +355,43 @@ def render(record: dict) -> str:
     return '\n'.join(rows) + '\n\n' + '\n'.join(per_run)
 
 
+def plot(record: dict, path: str) -> None:
+    """Draw ``path``: val mIoU against minutes of training, a line per run
+    of the recipe's ``minutes`` configs through its kept checkpoints to its
+    final weights (a run with none kept: its final point alone)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
+    configs = RECIPES[record['settings']['recipe']].get('minutes', [])
+    for config, colour in zip(configs, plt.get_cmap('tab10').colors):
+        runs = [
+            r for r in record['results']
+            if r['config'] == config and r['seconds']
+        ]
+        for index, r in enumerate(runs):
+            points = r.get('curve', []) + [
+                dict(minutes=r['seconds'] / 60, mIoU=r['mIoU'])
+            ]
+            ax.plot(
+                [p['minutes'] for p in points], [p['mIoU'] for p in points],
+                'o-',
+                color=colour,
+                alpha=0.8,
+                label=f'{config} ({len(runs)} runs)' if index == 0 else None)
+    ax.set_xlabel('minutes of training (wall time, one CPU run)')
+    ax.set_ylabel('val mIoU (%)')
+    ax.set_xlim(left=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(f"{record['settings']['recipe']}: val mIoU against minutes "
+                 'of training')
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def figure(recipe: str, firsts: Dict[str, str], pairs: List, classes, palette,
            path: str, scenes: List[int]) -> None:
     _evaluate.save_figure(
@@ -450,6 +525,11 @@ def main() -> None:
         with lock:  # evaluation reads configs: not thread-safe
             metrics = _evaluate.evaluate(path, final, pairs, classes, kinds)
             metrics.update(_evaluate.se_loss_share(work_dir))
+            # a run evaluated again without its checkpoints keeps its curve
+            points = curve(path, work_dir, entry['seconds'], pairs,
+                           classes) or (trained and trained[0].get('curve'))
+            if points:
+                metrics['curve'] = points
             for old in trained:
                 record['results'].remove(old)
             record['results'].append(dict(entry, **metrics))

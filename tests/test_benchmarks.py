@@ -155,7 +155,10 @@ def test_seeds_pass_config_options_to_every_training(tmp_path, monkeypatch):
                                  ['optim_wrapper.optimizer.lr=0.05'])
     (cmd, kwargs), = calls
     options = cmd[cmd.index('--cfg-options') + 1:]
-    assert options == ['randomness.seed=3', 'optim_wrapper.optimizer.lr=0.05']
+    assert options == [
+        'randomness.seed=3', 'optim_wrapper.optimizer.lr=0.05',
+        'default_hooks.checkpoint.max_keep_ckpts=-1'
+    ]
     assert cmd[cmd.index('--work-dir') + 1] == work_dir
     assert kwargs['env']['OMP_NUM_THREADS'] == '1'
     assert seconds >= 0 and parts == 1
@@ -209,12 +212,66 @@ def test_seeds_resume_a_stopped_run_counting_its_checkpointed_time(
     assert (seconds, parts) == (830.0, 4)
 
 
+def write_scalars(work_dir, part: str, rows) -> None:
+    """mmengine's ``scalars.json`` of one part of a run."""
+    folder = osp.join(work_dir, part, 'vis_data')
+    os.makedirs(folder)
+    with open(osp.join(folder, 'scalars.json'), 'w') as f:
+        f.writelines(json.dumps(row) + '\n' for row in rows)
+
+
+def test_iteration_clock_sums_the_logged_windows_of_every_part(tmp_path):
+    from _evaluate import iteration_clock
+    write_scalars(
+        tmp_path,
+        '20260101_000000',
+        [
+            dict(iter=10, time=1.0),
+            dict(iter=20, time=2.0),
+            dict(iter=30, time=9.0),
+            dict(mIoU=5.0, time=0.5, step=30)  # a validation: not training
+        ])
+    # resumed from iteration 20: its iterations 21-30 replace the first's
+    write_scalars(tmp_path, '20260101_010000',
+                  [dict(iter=30, time=3.0),
+                   dict(iter=40, time=4.0)])
+    assert iteration_clock(str(tmp_path)) == {
+        10: 10.0,
+        20: 30.0,
+        30: 60.0,
+        40: 100.0
+    }
+
+
+def test_curve_puts_each_kept_checkpoint_at_its_share_of_the_wall_time(
+        tmp_path, monkeypatch):
+    write_scalars(tmp_path, '20260101_000000',
+                  [dict(iter=it, time=1.0) for it in (10, 20, 30, 40)])
+    for it in (20, 40):
+        (tmp_path / f'iter_{it}.pth').write_bytes(b'')
+    evaluated = []
+
+    def evaluate(config, checkpoint, pairs, classes):
+        evaluated.append(osp.basename(checkpoint))
+        return dict(aAcc=3.0, mIoU=1.0, mAcc=2.0, iou={})
+
+    monkeypatch.setattr(seeds._evaluate, 'evaluate', evaluate)
+    # 600 s of wall time, half of the logged iteration time by iteration 20;
+    # the final checkpoint is the run's own entry, not a point
+    assert seeds.curve('c.py', str(tmp_path), 600.0, [], []) == [
+        dict(iter=20, minutes=5.0, aAcc=3.0, mIoU=1.0, mAcc=2.0)
+    ]
+    assert evaluated == ['iter_20.pth']
+    assert seeds.curve('c.py', str(tmp_path), None, [], []) == []
+
+
 @pytest.mark.slow
 def test_seeds_trains_evaluates_and_records(tmp_path, demo_data_root):
-    """An FCN and an EncNet run of 2 iterations, two at a time: the record
+    """An FCN and an EncNet run of 4 iterations, two at a time: the record
     has both (in the recipe's order, not the order asked for), the machine,
-    torch and the date, and renders; a second call changes nothing;
-    --reevaluate evaluates again, keeping the training's fields."""
+    torch, the date and the curve through the checkpoint of iteration 2,
+    and renders; a second call changes nothing; --reevaluate evaluates
+    again, keeping the training's fields."""
     record = tmp_path / 'demo.json'
     cmd = [
         sys.executable,
@@ -222,9 +279,9 @@ def test_seeds_trains_evaluates_and_records(tmp_path, demo_data_root):
         demo_data_root, '--work-dirs',
         str(tmp_path / 'runs'), '--json',
         str(record), '--jobs', '2', '--runs', 'fcn_r18-d8_demo:0',
-        'encnet_r18-d8_demo:1', '--cfg-options', 'train_cfg.max_iters=2',
-        'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
-        'val_dataloader.dataset.indices=2'
+        'encnet_r18-d8_demo:1', '--cfg-options', 'train_cfg.max_iters=4',
+        'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=2',
+        'default_hooks.logger.interval=1', 'val_dataloader.dataset.indices=2'
     ]
     env = dict(os.environ, PYTHONWARNINGS='ignore')
     out = subprocess.run(
@@ -235,6 +292,11 @@ def test_seeds_trains_evaluates_and_records(tmp_path, demo_data_root):
             for r in written['results']] == [('encnet_r18-d8_demo', 1),
                                              ('fcn_r18-d8_demo', 0)]
     assert all(r['seconds'] > 0 for r in written['results'])
+    for r in written['results']:  # iteration 2 of 4, within the wall time
+        (point, ) = r['curve']
+        assert point['iter'] == 2
+        assert 0 < point['minutes'] < r['seconds'] / 60
+        assert 0 <= point['mIoU'] <= 100
     encnet, fcn = written['results']
     # EncNet's context is summarised over its codewords; the demo's images
     # have no scene kinds
