@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import torch
 
@@ -195,6 +195,15 @@ def save(record: dict, path: str) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, 'w') as f:
         json.dump(record, f, indent=1)
+
+
+def report(record: dict, path: Optional[str], render: Callable[[dict],
+                                                               str]) -> None:
+    """Save the record at ``path`` (``--json``) if given; print its tables.
+    """
+    if path:
+        save(record, path)
+    print(render(record))
 
 
 def spread(rounds: List[dict],

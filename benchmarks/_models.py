@@ -21,7 +21,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from _measure import (add_rounds_argument, compare, default_device,
-                      make_record, median_round, save, spread)
+                      make_record, median_round, report, spread)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MMSEG_CONFIGS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs')
@@ -159,9 +159,7 @@ def run_variants(name: str,
         for option in extra
     } if extra else measure())
     record = make_record(name, settings, results)
-    if args.json:
-        save(record, args.json)
-    print(render(record))
+    report(record, args.json, render)
 
 
 def amp_variants(variants: List[str]) -> List[str]:

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 
-from _measure import (add_rounds_argument, make_record, rounds_label, save,
+from _measure import (add_rounds_argument, make_record, report, rounds_label,
                       spread)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -122,9 +122,7 @@ def main() -> None:
     record = make_record(
         'amp_cpu', dict(iters=args.iters, rounds=args.rounds, device='cpu'),
         runs)
-    if args.json:
-        save(record, args.json)
-    print(render(record))
+    report(record, args.json, render)
 
 
 if __name__ == '__main__':

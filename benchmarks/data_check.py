@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from mmseg_encnet.engine import check_image_label_pairs
-from _measure import add_rounds_argument, make_record, rounds_label, save
+from _measure import add_rounds_argument, make_record, report, rounds_label
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MODES = {
@@ -175,9 +175,7 @@ def main() -> None:
                 bytes=sum(osp.getsize(f) for pair in pairs for f in pair),
                 modes=measure(pairs, args.rounds))
     record = make_record('data_check', dict(rounds=args.rounds), sets)
-    if args.json:
-        save(record, args.json)
-    print(render(record))
+    report(record, args.json, render)
 
 
 if __name__ == '__main__':

@@ -20,7 +20,7 @@ import torch
 
 from _measure import (MemoryMeter, add_rounds_argument, compare,
                       default_device, header, make_record, measurement,
-                      median_round, save, spread, step_times)
+                      median_round, report, spread, step_times)
 
 IMPLS = ('mmseg', 'ours')
 
@@ -158,9 +158,7 @@ def main() -> None:
     record = make_record('encoding', settings, results)
     record['difference'] = max_relative_difference(tensors['ours'],
                                                    tensors['mmseg'])
-    if args.json:
-        save(record, args.json)
-    print(render(record))
+    report(record, args.json, render)
 
 
 if __name__ == '__main__':

@@ -15,7 +15,7 @@ import torch
 
 from _measure import (MemoryMeter, add_rounds_argument, compare,
                       default_device, header, make_record, measurement,
-                      median_round, save, step_times)
+                      median_round, report, step_times)
 
 IMPLS = ('mmseg', 'ours')
 
@@ -167,9 +167,7 @@ def main() -> None:
         amp=args.amp,
         grid=grid)
     record = make_record('scaling', settings, results)
-    if args.json:
-        save(record, args.json)
-    print(render(record))
+    report(record, args.json, render)
     if args.plot:
         plot(record, args.plot)
         print(f'plot: {args.plot}')

@@ -40,7 +40,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 import _evaluate
 import _measure
@@ -136,11 +136,13 @@ def data_options(data_root: Optional[str]) -> List[str]:
 
 
 def final_checkpoint(config: str, work_dir: str, options: List[str]) -> str:
-    """``work_dir/iter_<max_iters>.pth`` of the config with ``options``."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--options', nargs='*', action=DictAction)
-    cfg = Config.fromfile(config)
-    cfg.merge_from_dict(parser.parse_args(['--options', *options]).options)
+    """``work_dir/iter_<max_iters>.pth`` of the config as ``tools/train.py``
+    reads it with ``--cfg-options *options``."""
+    from mmseg_encnet.cli.common import load_config
+    from mmseg_encnet.cli.train import parse_args
+    cfg = load_config(
+        parse_args([config,
+                    *(['--cfg-options', *options] if options else [])]))
     return osp.join(work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
 
 
