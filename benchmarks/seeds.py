@@ -19,6 +19,8 @@ evaluates named runs again, keeping those). EncNet runs also get the SE
 branch's presence recall and precision per class, the SE-loss's share of
 the training loss and what the context vector holds (how the codewords are
 used; on SIFT Flow, how well it tells the scene kinds apart).
+Every checkpoint a run keeps (every 200 iterations) is evaluated too, into
+the run's ``curve`` (val accuracy by minutes of training).
 ``run_all.py --render`` renders its tables, as this script prints them.
 ``--figure`` draws val scenes as rows, image | ground truth | one column
 per config (its first run), with EncNet's presence chart beside it
