@@ -15,8 +15,6 @@ window), each against the first mode (float32).
         [--modes float32 bfloat16 ...] [--json raw.json]
 """
 import argparse
-import glob
-import json
 import os
 import os.path as osp
 import statistics
@@ -24,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 
+from _evaluate import logged
 from _measure import (add_rounds_argument, make_record, report, rounds_label,
                       spread)
 
@@ -63,9 +62,7 @@ def train(mode: str, iters: int, data_root: str, work_dir: str) -> dict:
         check=True,
         capture_output=True,
         env=dict(os.environ, PYTHONWARNINGS='ignore'))
-    scalars, = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
-    with open(scalars) as f:
-        logs = [json.loads(line) for line in f if '"loss"' in line]
+    logs = [r for r in logged(work_dir) if 'loss' in r]
     return dict(
         seconds=statistics.median(log['time'] for log in logs[1:]),
         first_window=logs[0]['time'],

@@ -35,28 +35,24 @@ import _quote
 
 HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(HERE)
-# name: (script, arguments, arguments with --quick); in results.md order
+# name: (script, arguments, what --quick adds to them); in results.md order
+SIZE = ['--height=256', '--width=512']
 BENCHMARKS = {
     'encoding': ('encoding.py', [], ['--height=32', '--width=64']),
-    'train_step': ('train_step.py', [], ['--height=256', '--width=512']),
-    'train_step_amp':
-    ('train_step.py',
-     ['--variants', 'ours', 'ours:amp', 'ours:amp:cl', '--batch=1'], [
-         '--variants', 'ours', 'ours:amp', 'ours:amp:cl', '--batch=1',
-         '--height=256', '--width=512'
-     ]),
-    'train_step_compile': ('train_step.py', [
-        '--variants', 'ours', 'ours:compile', 'ours:amp:cl',
+    'train_step': ('end_to_end.py', ['train_step'], SIZE),
+    'train_step_amp': ('end_to_end.py', [
+        'train_step', '--variants', 'ours', 'ours:amp', 'ours:amp:cl',
+        '--batch=1'
+    ], SIZE),
+    'train_step_compile': ('end_to_end.py', [
+        'train_step', '--variants', 'ours', 'ours:compile', 'ours:amp:cl',
         'ours:amp:cl:compile', '--batch=1', '--rounds=3'
-    ], [
-        '--variants', 'ours', 'ours:compile', 'ours:amp:cl',
-        'ours:amp:cl:compile', '--batch=1', '--rounds=3', '--height=256',
-        '--width=512'
-    ]),
+    ], SIZE),
     # whole 1024x2048 frames, as the 512x1024 Cityscapes configs test them;
-    # slide windows (inference.py --modes slide) take twice as long again
-    'inference': ('inference.py', ['--modes',
-                                   'whole'], ['--height=512', '--width=1024']),
+    # slide windows (``inference --modes slide``) take twice as long again
+    'inference': ('end_to_end.py', ['inference', '--modes',
+                                    'whole'], ['--height=512',
+                                               '--width=1024']),
     'scaling': ('scaling.py', [], ['--quick']),
     'amp_cpu': ('amp_cpu.py', [], ['--iters=30']),
     'data_check': ('data_check.py', [], ['--cityscapes=16', '--rounds=1']),
@@ -108,7 +104,8 @@ def render_folder(folder: str, title: str) -> str:
     for path in sorted(glob.glob(osp.join(folder, '*.json'))):
         with open(path) as f:
             record = json.load(f)
-        module = importlib.import_module(record['benchmark'])
+        module = importlib.import_module(
+            BENCHMARKS[record['benchmark']][0][:-3])
         tables.append(f'### {osp.basename(path)[:-5]}\n\n' +
                       module.render(record))
     return f'## {title}\n\n' + '\n\n'.join(tables)
@@ -154,7 +151,7 @@ def main() -> None:
             if (quick is None) and (args.quick or not args.only):
                 continue  # seeds runs: named only, never quick
             cmd = [
-                osp.join(HERE, script), *(quick if args.quick else full),
+                osp.join(HERE, script), *full, *(quick if args.quick else []),
                 '--json',
                 osp.join(results, f'{name}.json')
             ]

@@ -21,8 +21,8 @@ BENCHMARKS = osp.join(ROOT, 'benchmarks')
 sys.path.insert(0, BENCHMARKS)
 
 import data_check  # noqa: E402
+import end_to_end  # noqa: E402
 import seeds  # noqa: E402
-import train_step  # noqa: E402
 
 import _measure  # noqa: E402
 import run_all  # noqa: E402
@@ -78,7 +78,7 @@ def test_rounds_are_odd_and_captions_say_how_a_round_was_chosen():
 
 
 def test_train_step_table_is_the_median_round_of_each_variant():
-    lines = train_step.render(train_step_record()).splitlines()
+    lines = end_to_end.render(train_step_record()).splitlines()
     assert 'median of 1 steps, median of 3 alternating rounds' in lines[0]
     # ours: median round 3.0 s / 80 MiB; pspnet: 5.0 s / 170 MiB
     assert lines[3] == ('| ours | EncNet, our head | 3.00 | 2-4 | 80 | '
@@ -88,6 +88,29 @@ def test_train_step_table_is_the_median_round_of_each_variant():
     assert lines[5] == ("Encoding layer's share of the `ours` step "
                         '(torch.profiler): 3.0%')
     assert len(lines) == 6
+
+
+def test_inference_table_has_a_row_per_mode_and_variant():
+    record = train_step_record()
+    settings = {k: v for k, v in record['settings'].items() if k != 'batch'}
+    results = record['results']
+    record = _measure.make_record(
+        'inference', dict(settings, modes=['whole', 'slide']),
+        dict(
+            whole=results,
+            slide={
+                v: [dict(r, seconds=r['seconds'] * 2) for r in rounds]
+                for v, rounds in results.items()
+            }))
+    lines = end_to_end.render(record).splitlines()
+    assert lines[0].startswith('R50-D8 inference, one 64x128 image, cpu')
+    assert lines[1].startswith('| mode | variant | model | images/s |')
+    # ours: median round 3.0 s a step, so 1/3 image/s, 1/6 in slide mode
+    assert lines[3] == ('| whole | ours | EncNet, our head | 0.333 | 2-4 | '
+                        '80 | 1.00x | 1.00x | 1.00x |')
+    assert lines[6] == ('| slide | pspnet | PSPNet (mmseg) | 0.100 | 9-12 | '
+                        '170 | 1.67x | 0.60x | 2.12x |')
+    assert len(lines) == 7  # no Encoding share: training steps only
 
 
 def test_data_check_table_is_the_median_round_of_each_mode():
@@ -127,7 +150,7 @@ def test_run_all_renders_results_from_the_records_alone(tmp_path):
                    check=True,
                    capture_output=True)
     text = (tmp_path / 'results.md').read_text()
-    assert '## train_step\n\n' + train_step.render(train_step_record()) in text
+    assert '## train_step\n\n' + end_to_end.render(train_step_record()) in text
     assert '## inference' not in text  # no record, no section
     with open(tmp_path / 'train_step.json') as f:
         assert json.load(f)['results']['pspnet'][1]['seconds'] == 4.5

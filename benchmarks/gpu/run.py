@@ -62,15 +62,19 @@ def steps(device: str, quick: bool, out: str) -> List[Tuple[str, List[str]]]:
             *few),
         bench('scaling.py', 'scaling',
               *(['--quick', '--channels=64'] if quick else []), *few),
-        bench('train_step.py', 'train_step', '--batch=2', *train),
+        bench('end_to_end.py', 'train_step', 'train_step', '--batch=2',
+              *train),
         # the quick dry run leaves out batch 8 and compiling: at its tiny
         # sizes they repeat train_step at the cost of three compiles a round
         *([] if quick else [
-            bench('train_step.py', 'train_step_b8', '--batch=8', *train),
-            bench('train_step.py', 'train_step_compile', '--batch=2',
-                  '--variants', 'ours:amp', 'ours:amp:compile', *size)
+            bench('end_to_end.py', 'train_step_b8', 'train_step', '--batch=8',
+                  *train),
+            bench('end_to_end.py', 'train_step_compile', 'train_step',
+                  '--batch=2', *size, '--variants', 'ours:amp',
+                  'ours:amp:compile')
         ]),
-        bench('inference.py', 'inference', '--modes', 'whole', *size, *few),
+        bench('end_to_end.py', 'inference', 'inference', '--modes', 'whole',
+              *size, *few),
     ]
 
 
