@@ -1,8 +1,10 @@
 """What ``DataCheckHook`` costs before the first iteration.
 
-Times ``check_image_label_pairs`` (the hook's check) on every image/label
-pair of SIFT Flow (2488 pairs of 256x256, converted from ``--siftflow`` by
-``tools/dataset_converters/siftflow.py``; left out when that is absent) and
+Times ``check_image_label_pairs`` (the hook's check) on the datasets the
+hook is given (``SiftFlowDataset``, mmseg's ``CityscapesDataset``): every
+image/label pair of SIFT Flow (2488 pairs of 256x256, converted from
+``--siftflow`` by ``tools/dataset_converters/siftflow.py``; left out when
+that is absent) and
 of a synthetic set of Cityscapes' size (``--cityscapes`` pairs of 2048x1024
 PNGs, 2975 as Cityscapes' train split, written once into ``--cache``):
 headers only (the default) and ``decode=True`` on 1 and on 2 threads,
@@ -13,7 +15,6 @@ reported, reads them from disk).
         [--cityscapes 2975] [--rounds 3] [--json raw.json]
 """
 import argparse
-import glob
 import os
 import os.path as osp
 import statistics
@@ -22,11 +23,13 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from typing import Dict, List, Tuple
+from typing import Dict
 
 import cv2
 import numpy as np
+from mmseg.datasets import BaseSegDataset, CityscapesDataset
 
+from mmseg_encnet.datasets import SiftFlowDataset
 from mmseg_encnet.engine import check_image_label_pairs
 from _measure import add_rounds_argument, make_record, report, rounds_label
 
@@ -38,21 +41,7 @@ MODES = {
 }
 
 
-class Pairs:
-    """The dataset interface the check reads: ``len`` and paths by index."""
-
-    def __init__(self, pairs: List[Tuple[str, str]]) -> None:
-        self.pairs = pairs
-
-    def __len__(self) -> int:
-        return len(self.pairs)
-
-    def get_data_info(self, index: int) -> dict:
-        img, label = self.pairs[index]
-        return dict(img_path=img, seg_map_path=label)
-
-
-def siftflow_pairs(release: str, out: str) -> List[Tuple[str, str]]:
+def siftflow_set(release: str, out: str) -> SiftFlowDataset:
     """Every pair of the release (train and val), converted into ``out``."""
     subprocess.run([
         sys.executable,
@@ -61,9 +50,10 @@ def siftflow_pairs(release: str, out: str) -> List[Tuple[str, str]]:
     ],
                    check=True,
                    capture_output=True)
-    images = sorted(glob.glob(osp.join(out, 'img_dir', '*', '*.jpg')))
-    return [(img, img.replace('img_dir', 'ann_dir')[:-4] + '.png')
-            for img in images]
+    return SiftFlowDataset(
+        data_root=out,
+        data_prefix=dict(img_path='img_dir', seg_map_path='ann_dir'),
+        pipeline=[])
 
 
 def write_cityscapes_like(index: int, img_path: str, label_path: str) -> None:
@@ -80,7 +70,7 @@ def write_cityscapes_like(index: int, img_path: str, label_path: str) -> None:
     cv2.imwrite(label_path, label)
 
 
-def cityscapes_pairs(count: int, cache: str) -> List[Tuple[str, str]]:
+def cityscapes_set(count: int, cache: str) -> CityscapesDataset:
     """``count`` pairs under ``cache``, written the first time."""
     os.makedirs(cache, exist_ok=True)
     pairs = [(osp.join(cache, f'{i:04d}_leftImg8bit.png'),
@@ -100,13 +90,15 @@ def cityscapes_pairs(count: int, cache: str) -> List[Tuple[str, str]]:
                     missing, [pairs[i][0] for i in missing],
                     [pairs[i][1] for i in missing],
                     chunksize=8))
-    return pairs
+    return CityscapesDataset(
+        data_root=cache,
+        data_prefix=dict(img_path='', seg_map_path=''),
+        pipeline=[])
 
 
-def measure(pairs: List[Tuple[str, str]], rounds: int) -> Dict[str, list]:
+def measure(dataset: BaseSegDataset, rounds: int) -> Dict[str, list]:
     """Seconds of each mode in every round, after one pass that reads the
     files into the page cache."""
-    dataset = Pairs(pairs)
     check_image_label_pairs(dataset, decode=True)
     results: Dict[str, list] = {mode: [] for mode in MODES}
     for _ in range(rounds):
@@ -164,16 +156,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         named = {}
         if osp.exists(args.siftflow):
-            named['SIFT Flow, 256x256 JPEG + PNG'] = siftflow_pairs(
+            named['SIFT Flow, 256x256 JPEG + PNG'] = siftflow_set(
                 args.siftflow, osp.join(tmp, 'siftflow'))
-        named['Cityscapes-sized, 2048x1024 PNG + PNG'] = cityscapes_pairs(
+        named['Cityscapes-sized, 2048x1024 PNG + PNG'] = cityscapes_set(
             args.cityscapes, osp.join(args.cache, str(args.cityscapes)))
-        for name, pairs in named.items():
-            print(f'measuring {name}: {len(pairs)} pairs', flush=True)
+        for name, dataset in named.items():
+            print(f'measuring {name}: {len(dataset)} pairs', flush=True)
+            infos = [dataset.get_data_info(i) for i in range(len(dataset))]
             sets[name] = dict(
-                pairs=len(pairs),
-                bytes=sum(osp.getsize(f) for pair in pairs for f in pair),
-                modes=measure(pairs, args.rounds))
+                pairs=len(dataset),
+                bytes=sum(
+                    osp.getsize(info[k]) for info in infos
+                    for k in ('img_path', 'seg_map_path')),
+                modes=measure(dataset, args.rounds))
     record = make_record('data_check', dict(rounds=args.rounds), sets)
     report(record, args.json, render)
 
