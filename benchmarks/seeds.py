@@ -38,7 +38,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -397,23 +397,6 @@ def plot(record: dict, path: str) -> None:
     plt.close(fig)
 
 
-def figure(recipe: str, firsts: Dict[str, str], pairs: List, classes, palette,
-           path: str, scenes: List[int]) -> None:
-    _evaluate.save_figure(
-        {
-            c: (config_path(recipe, c), ckpt)
-            for c, ckpt in firsts.items()
-        }, [pairs[i] for i in scenes],
-        classes,
-        palette,
-        path,
-        scale=RECIPES[recipe]['scale'])
-    curves = osp.join(
-        osp.dirname(next(iter(firsts.values()))), 'training_curves.png')
-    if recipe == 'demo' and osp.isfile(curves):
-        shutil.copyfile(curves, path.replace('.png', '_curves.png'))
-
-
 # what a run's record keeps from its training when it is evaluated again
 TRAINING_FIELDS = ('config', 'seed', 'seconds', 'parts', 'threads', 'machine',
                    'torch', 'date')
@@ -494,13 +477,13 @@ def main() -> None:
     kinds = [osp.basename(image).split('_')[0]
              for image, _ in pairs] if recipe.get('kind_by_name') else None
 
-    jobs = []  # (config, seed, config path, work dir, final checkpoint)
+    every = []  # (config, seed, config path, work dir, final checkpoint)
     for config, seed in runs:
         path = config_path(args.recipe, config)
         work_dir = osp.join(work_dirs, f'{config}_seed{seed}')
-        if (config, seed) not in done or args.reevaluate:
-            jobs.append((config, seed, path, work_dir,
-                         final_checkpoint(path, work_dir, options)))
+        every.append((config, seed, path, work_dir,
+                      final_checkpoint(path, work_dir, options)))
+    jobs = [j for j in every if j[:2] not in done or args.reevaluate]
     lock = threading.Lock()
 
     def run(job) -> None:
@@ -548,16 +531,21 @@ def main() -> None:
     with ThreadPoolExecutor(args.jobs) as pool:
         list(pool.map(run, jobs))
     print(render(record))
-    if args.figure:
-        firsts = {}  # config: the final checkpoint of its first run here
-        for config, seed in runs:
-            final = final_checkpoint(
-                config_path(args.recipe, config),
-                osp.join(work_dirs, f'{config}_seed{seed}'), options)
+    if args.figure:  # each config's first run here that is trained
+        firsts = {}
+        for config, _, path, _, final in every:
             if config not in firsts and osp.isfile(final):
-                firsts[config] = final
-        figure(args.recipe, firsts, pairs, classes, palette, args.figure,
-               args.scenes or recipe['scenes'])
+                firsts[config] = (path, final)
+        _evaluate.save_figure(
+            firsts, [pairs[i] for i in args.scenes or recipe['scenes']],
+            classes,
+            palette,
+            args.figure,
+            scale=recipe['scale'])
+        curves = osp.join(
+            osp.dirname(next(iter(firsts.values()))[1]), 'training_curves.png')
+        if args.recipe == 'demo' and osp.isfile(curves):
+            shutil.copyfile(curves, args.figure.replace('.png', '_curves.png'))
         print(f'figure: {args.figure}')
 
 

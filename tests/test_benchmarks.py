@@ -5,6 +5,7 @@ turn raw records (every round of every variant) into the Markdown that
 ``results.md`` and the README quote.
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
@@ -12,6 +13,7 @@ import subprocess
 import sys
 from typing import Optional
 
+import cv2
 import numpy as np
 import pytest
 
@@ -329,9 +331,22 @@ def test_seeds_trains_evaluates_and_records(tmp_path, demo_data_root):
     assert written['settings']['val_images'] == 40
     assert {'machine', 'torch', 'date'} <= set(written)
     assert seeds.render(written) in out
-    subprocess.run(cmd, capture_output=True, env=env, check=True)
+    figure = tmp_path / 'val.png'
+    subprocess.run(
+        cmd + ['--figure', str(figure), '--scenes', '0', '1'],
+        capture_output=True,
+        env=env,
+        check=True)
     with open(record) as f:
         assert json.load(f)['results'] == written['results']  # nothing new
+    # two scenes as rows: image | ground truth | FCN | EncNet
+    image = cv2.imread(
+        glob.glob(
+            osp.join(demo_data_root, 'leftImg8bit', 'val', '*', '*.png'))[0])
+    height, width = image.shape[:2]
+    assert cv2.imread(str(figure)).shape == (2 * height, 4 * width, 3)
+    assert (tmp_path / 'val_presence.png').is_file()  # EncNet's chart
+    assert (tmp_path / 'val_curves.png').is_file()  # the demo's curves
     subprocess.run(
         cmd + ['--reevaluate'], capture_output=True, env=env, check=True)
     with open(record) as f:
