@@ -270,6 +270,8 @@ def main() -> None:
     parser.add_argument('--variant', help=argparse.SUPPRESS)
     parser.add_argument('--mode', help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.batch and args.task == 'inference':
+        parser.error('--batch is for train_step: inference times one image')
     (height, width), batch = SIZES[args.task]
     args.height, args.width = args.height or height, args.width or width
     args.batch = args.batch or batch
@@ -285,9 +287,11 @@ def main() -> None:
         k: getattr(args, k)
         for k in keys + ['steps', 'rounds', 'device']
     }
-    common = [
-        args.task, *(f'--{k}={getattr(args, k)}'
-                     for k in ['height', 'width', 'batch', 'steps', 'device'])
+    common = [args.task] + [
+        f'--{k}={getattr(args, k)}' for k in [
+            'height', 'width', 'steps', 'device', *(
+                ['batch'] if training else [])
+        ]
     ]
 
     def measure(*options: str) -> dict:

@@ -499,3 +499,14 @@ def test_context_table_is_computed_from_the_runs():
     assert rows[0] == ('siftflow: what the context vector of EncNet holds, '
                        'on 8 val images (now)')
     assert rows[-1] == '| `e` | 2 | 3 | 2.4 | 60.0 | 70.2 | 55.0 |'
+
+
+def test_inference_refuses_a_batch_it_would_not_record():
+    result = subprocess.run([
+        sys.executable,
+        osp.join(BENCHMARKS, 'end_to_end.py'), 'inference', '--batch', '2'
+    ],
+                            capture_output=True,
+                            text=True)
+    assert result.returncode == 2
+    assert '--batch is for train_step' in result.stderr
